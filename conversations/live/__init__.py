@@ -1,0 +1,1 @@
+"""Gemini Live client library: protocol, upstream session, emulator. No Django."""

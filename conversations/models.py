@@ -1,0 +1,132 @@
+"""Conversations, their upstream runs and their transcript items."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Conversation(models.Model):
+    class Mode(models.TextChoices):
+        VOICE = "voice", "Voice"
+        TEXT = "text", "Text"
+
+    class State(models.TextChoices):
+        IDLE = "idle", "Idle"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    model = models.CharField(max_length=100)
+    system_instruction = models.TextField(blank=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.VOICE)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IDLE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Server-side only: never rendered, never sent to a browser, masked in the admin.
+    resumption_handle = models.TextField(blank=True)
+    resumption_handle_issued_at = models.DateTimeField(null=True, blank=True)
+    last_consumed_index = models.BigIntegerField(default=0)
+    # Counters advanced under a row lock so seq and run_id stay gap-free.
+    next_seq = models.PositiveIntegerField(default=1)
+    next_run_id = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        indexes = [models.Index(fields=["owner", "-last_activity_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "conversations:conversation_detail", kwargs={"public_id": self.public_id}
+        )
+
+
+class Run(models.Model):
+    """One upstream Live connection of a conversation."""
+
+    class Began(models.TextChoices):
+        NEW = "new", "New Live session"
+        RESUMED_WITH_HANDLE = "resumed_with_handle", "Resumed with handle"
+        RESTORED_FROM_TRANSCRIPT = (
+            "restored_from_transcript",
+            "Restored from transcript",
+        )
+
+    class EndReason(models.TextChoices):
+        GOAWAY = "goaway", "goAway rotation"
+        NETWORK = "network", "Network drop"
+        USER = "user", "Ended by user"
+        DEVICE_SWITCH = "device_switch", "Device switch"
+        HANDLE_EXPIRED = "handle_expired", "Handle expired"
+        BROWSER_LEFT = "browser_left", "Browser left"
+        GAVE_UP = "gave_up", "Gave up"
+        ERROR = "error", "Error"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="runs"
+    )
+    run_id = models.PositiveIntegerField()
+    began = models.CharField(max_length=32, choices=Began.choices, default=Began.NEW)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    close_code = models.PositiveIntegerField(null=True, blank=True)
+    close_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["conversation", "run_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "run_id"], name="unique_run_id_per_conversation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} run {self.run_id}"
+
+
+class TranscriptItem(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+        SYSTEM = "system", "System"
+        TOOL = "tool", "Tool"
+
+    class Modality(models.TextChoices):
+        TEXT = "text", "Text"
+        AUDIO = "audio", "Audio"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="items"
+    )
+    run = models.ForeignKey(
+        Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    seq = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    content = models.TextField()
+    interrupted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], name="unique_seq_per_conversation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.role}"

@@ -1,0 +1,3 @@
+"""WebSocket routes of the conversations app."""
+
+websocket_urlpatterns: list = []

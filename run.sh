@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Continuum's two entry points, for a fresh Debian machine (as root) or a dev box:
+#   ./run.sh serve   install, create the database and a demo login, start the app
+#   ./run.sh test    install what the tests need (PostgreSQL, Redis, Chromium) and run them all
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY="$VENV/bin/python"
+APT_UPDATED=0
+
+apt_install() {
+  # Installs Debian packages only when a command they provide is missing.
+  if [ "$APT_UPDATED" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_python() {
+  if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    apt_install python3 python3-venv python3-pip
+  fi
+  if [ ! -x "$PY" ]; then
+    python3 -m venv "$VENV"
+  fi
+  "$PY" -m pip install -q --disable-pip-version-check -r "$1"
+}
+
+ensure_postgres() {
+  if ! command -v pg_lsclusters >/dev/null; then
+    apt_install postgresql
+    FRESH_POSTGRES=1
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if [ "${FRESH_POSTGRES:-0}" = 1 ]; then
+    su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
+  fi
+}
+
+ensure_redis() {
+  if ! command -v redis-server >/dev/null; then
+    apt_install redis-server
+  fi
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" \
+      --appendonly no --dir /var/lib/redis --logfile /var/log/redis/continuum.log
+    for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium fonts-dejavu-core
+  fi
+}
+
+serve() {
+  ensure_python requirements.txt
+  export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
+  "$PY" manage.py migrate --noinput
+  "$PY" manage.py ensure_demo_user
+  local emulator_pid=""
+  if [ -z "${GEMINI_API_KEY:-}" ] && [ -z "${LIVE_API_BASE:-}" ]; then
+    "$PY" manage.py live_emulator --host 127.0.0.1 --port 8765 &
+    emulator_pid=$!
+    trap 'kill $emulator_pid 2>/dev/null || true' EXIT
+  fi
+  echo "Continuum is starting at http://127.0.0.1:8000/"
+  "$PY" -m daphne -b 127.0.0.1 -p 8000 config.asgi:application
+}
+
+run_tests() {
+  ensure_python requirements-dev.txt
+  ensure_postgres
+  ensure_redis
+  ensure_chromium
+  export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/usr/bin/chromium
+  mkdir -p artifacts
+  "$PY" -m ruff check .
+  DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check "$PY" manage.py makemigrations --check --dry-run
+
+  echo "== Suite on SQLite with the in-memory channel layer =="
+  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "$@"
+
+  echo "== Suite on PostgreSQL with the Redis channel layer =="
+  DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}" \
+  REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}" \
+    "$PY" -m pytest "$@"
+}
+
+case "${1:-}" in
+  serve) shift; serve "$@" ;;
+  test) shift; run_tests "$@" ;;
+  *) echo "usage: ./run.sh serve | ./run.sh test [pytest args]" >&2; exit 2 ;;
+esac

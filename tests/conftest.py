@@ -1,0 +1,33 @@
+"""Shared fixtures for the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def user_factory(db):
+    def make(email: str = "ada@example.com", password: str = PASSWORD):
+        return get_user_model().objects.create_user(
+            username=email, email=email, password=password
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(user_factory):
+    return user_factory("ada@example.com")
+
+
+@pytest.fixture
+def other_user(user_factory):
+    return user_factory("mallory@example.com")
