@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.harness import app_server  # noqa: F401  (fixture)
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -1,0 +1,307 @@
+"""Real app servers for end-to-end tests: Daphne workers, database, emulator.
+
+An ``AppServer`` owns one database (a SQLite file, or a fresh PostgreSQL database
+when ``DATABASE_URL`` is set), one Live emulator running in a thread, and one or
+more Daphne worker processes that share them (and Redis, when ``REDIS_URL`` is
+set), just as a production deployment with several workers would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _postgres_admin_url(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@dataclass
+class Worker:
+    """One Daphne process serving the app."""
+
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies with no chance to clean up."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class AppServer:
+    tmp_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    emulator_config: object | None = None
+    workers: list[Worker] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from conversations.live.emulator import start_in_thread
+
+        self.emulator = start_in_thread(self.emulator_config)
+        self.emulator_url = self.emulator.base_url
+        self._pg_database = ""
+        self.env = self._base_env()
+        self._manage("migrate", "--noinput")
+
+    # -- environment -----------------------------------------------------------
+    def _base_env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTEST_", "DJANGO_"))
+        }
+        database_url = os.environ.get("DATABASE_URL", "")
+        if database_url.startswith("postgres"):
+            self._pg_database = f"continuum_e2e_{uuid.uuid4().hex[:10]}"
+            self._pg_execute(database_url, f'CREATE DATABASE "{self._pg_database}"')
+            env["DATABASE_URL"] = _postgres_admin_url(database_url, self._pg_database)
+        else:
+            env["DATABASE_URL"] = f"sqlite:///{self.tmp_dir / 'e2e.sqlite3'}"
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DJANGO_DEBUG": "0",
+                "DJANGO_SECRET_KEY": "e2e-secret-key",
+                "DJANGO_SECURE_SSL_REDIRECT": "0",
+                "DJANGO_SECURE_COOKIES": "0",
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "DJANGO_LOG_LEVEL": "INFO",
+                "GEMINI_API_KEY": "",
+                "LIVE_API_BASE": self.emulator_url,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    @staticmethod
+    def _pg_execute(database_url: str, statement: str) -> None:
+        import psycopg
+
+        admin = _postgres_admin_url(database_url, "postgres")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def _manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout
+
+    # -- workers ---------------------------------------------------------------
+    def start_worker(self) -> Worker:
+        """Start one more Daphne process on a free port and wait until it serves."""
+        port = free_port()
+        log_path = self.tmp_dir / f"daphne-{port}.log"
+        log_file = log_path.open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+            + ["config.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        worker = Worker(port=port, process=process, log_path=log_path)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{worker.log()}")
+            try:
+                httpx.get(f"{worker.url}/accounts/login/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            worker.stop()
+            raise RuntimeError(f"daphne did not answer in time:\n{worker.log()}")
+        self.workers.append(worker)
+        return worker
+
+    @property
+    def url(self) -> str:
+        return self.workers[0].url
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.emulator.stop()
+        if self._pg_database:
+            # A killed worker may leave connections behind: force them out.
+            self._pg_execute(
+                os.environ["DATABASE_URL"],
+                f'DROP DATABASE IF EXISTS "{self._pg_database}" WITH (FORCE)',
+            )
+
+    # -- data ------------------------------------------------------------------
+    def run_python(self, code: str) -> str:
+        """Run Django code in the server's database; returns what it prints."""
+        return self._manage("shell", "-c", code)
+
+    def create_user(self, email: str, password: str) -> None:
+        self.run_python(
+            "from django.contrib.auth import get_user_model\n"
+            f"get_user_model().objects.create_user(username={email!r}, "
+            f"email={email!r}, password={password!r})"
+        )
+
+    def create_conversation(
+        self,
+        owner_email: str,
+        title: str = "A conversation",
+        mode: str = "text",
+        items: list[tuple[str, str]] | None = None,
+    ) -> str:
+        """Create a conversation (with stored items) and return its public id."""
+        code = (
+            "import json\n"
+            "from django.contrib.auth import get_user_model\n"
+            "from conversations import services\n"
+            f"owner = get_user_model().objects.get(email={owner_email!r})\n"
+            "conversation = services.create_conversation("
+            f"owner=owner, title={title!r}, mode={mode!r})\n"
+            f"for role, content in {items or []!r}:\n"
+            "    services.record_transcript_item(conversation=conversation, "
+            "role=role, modality='text', content=content)\n"
+            "print(json.dumps(str(conversation.public_id)))\n"
+        )
+        return json.loads(self.run_python(code).strip().splitlines()[-1])
+
+    def transcript(self, public_id: str) -> list[dict]:
+        """The stored transcript of a conversation, in seq order."""
+        code = (
+            "import json\n"
+            "from conversations.models import TranscriptItem\n"
+            "rows = TranscriptItem.objects.filter("
+            f"conversation__public_id={public_id!r}).order_by('seq')\n"
+            "print(json.dumps([{'seq': r.seq, 'role': r.role, 'content': r.content, "
+            "'interrupted': r.interrupted} for r in rows]))\n"
+        )
+        return json.loads(self.run_python(code).strip().splitlines()[-1])
+
+    def runs(self, public_id: str) -> list[dict]:
+        """The stored runs of a conversation, in run_id order."""
+        code = (
+            "import json\n"
+            "from conversations.models import Run\n"
+            "rows = Run.objects.filter("
+            f"conversation__public_id={public_id!r}).order_by('run_id')\n"
+            "print(json.dumps([{'run_id': r.run_id, 'began': r.began, "
+            "'end_reason': r.end_reason, 'close_code': r.close_code} for r in rows]))\n"
+        )
+        return json.loads(self.run_python(code).strip().splitlines()[-1])
+
+    # -- emulator --------------------------------------------------------------
+    def fault(self, fault: dict) -> dict:
+        response = httpx.post(f"{self.emulator_url}/emulator/faults", json=fault)
+        response.raise_for_status()
+        return response.json()
+
+    def emulator_sessions(self) -> dict:
+        response = httpx.get(f"{self.emulator_url}/emulator/sessions")
+        response.raise_for_status()
+        return response.json()
+
+    # -- HTTP login ------------------------------------------------------------
+    def login(self, email: str, password: str, worker: Worker | None = None) -> str:
+        """Log in through allauth's form; returns the session cookie value."""
+        base = (worker or self.workers[0]).url
+        with httpx.Client(base_url=base, follow_redirects=False) as client:
+            page = client.get("/accounts/login/")
+            token = client.cookies["csrftoken"]
+            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            response = client.post(
+                "/accounts/login/",
+                data={
+                    "csrfmiddlewaretoken": match.group(1) if match else token,
+                    "login": email,
+                    "password": password,
+                },
+                headers={"Referer": f"{base}/accounts/login/"},
+            )
+            if response.status_code != 302 or "sessionid" not in client.cookies:
+                raise RuntimeError(f"login failed for {email}: {response.status_code}")
+            return client.cookies["sessionid"]
+
+
+def fast_emulator_config(**overrides):
+    """Emulator limits short enough for tests to see goAway and expiry in seconds."""
+    from conversations.live.emulator import EmulatorConfig
+
+    return EmulatorConfig(**{"reply_chunk_delay_s": 0.01, **overrides})
+
+
+@pytest.fixture
+def app_server(tmp_path, request):
+    """A Daphne worker serving the app, with its own database and emulator.
+
+    ``@pytest.mark.app_env(NAME="value", ...)`` adds environment for the workers;
+    ``@pytest.mark.emulator_config(...)`` overrides emulator limits.
+    """
+    env_marker = request.node.get_closest_marker("app_env")
+    emulator_marker = request.node.get_closest_marker("emulator_config")
+    server = AppServer(
+        tmp_dir=tmp_path,
+        extra_env=dict(env_marker.kwargs) if env_marker else {},
+        emulator_config=fast_emulator_config(
+            **(emulator_marker.kwargs if emulator_marker else {})
+        ),
+    )
+    try:
+        server.start_worker()
+        yield server
+    finally:
+        server.stop()
