@@ -1,0 +1,100 @@
+"""The browser socket contract: what is accepted, what is refused, with which code."""
+
+import json
+
+import pytest
+
+from conversations.browser_protocol import (
+    MAX_AUDIO_FRAME_BYTES,
+    MAX_TEXT_FRAME_BYTES,
+    MAX_TURN_CHARS,
+    Audio,
+    AudioEnd,
+    BrowserProtocolError,
+    End,
+    Hello,
+    Mic,
+    Resume,
+    Takeover,
+    Text,
+    event,
+    parse_binary_frame,
+    parse_text_frame,
+)
+
+
+def error_code(call, *args) -> str:
+    with pytest.raises(BrowserProtocolError) as info:
+        call(*args)
+    return info.value.code
+
+
+@pytest.mark.parametrize(
+    ("frame", "command"),
+    [
+        ({"type": "hello", "last_seq": 7}, Hello(last_seq=7)),
+        ({"type": "hello"}, Hello(last_seq=0)),
+        ({"type": "text", "text": "  hi there "}, Text(text="hi there")),
+        ({"type": "audio.end"}, AudioEnd()),
+        ({"type": "mic", "state": "paused"}, Mic(state="paused")),
+        ({"type": "end"}, End()),
+        ({"type": "takeover"}, Takeover()),
+        ({"type": "resume"}, Resume()),
+    ],
+)
+def test_contract_frames_parse_into_commands(frame, command):
+    assert parse_text_frame(json.dumps(frame)) == command
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_frame"),
+        ('{"kind": "text"}', "invalid_frame"),
+        ('{"type": "launch"}', "unknown_type"),
+        ('{"type": "text", "text": "   "}', "empty_text"),
+        ('{"type": "text", "text": 42}', "empty_text"),
+        ('{"type": "hello", "last_seq": -1}', "invalid_last_seq"),
+        ('{"type": "hello", "last_seq": "3"}', "invalid_last_seq"),
+        ('{"type": "hello", "last_seq": true}', "invalid_last_seq"),
+        ('{"type": "mic", "state": "loud"}', "invalid_frame"),
+        ('{"type": "audio", "data": "AAAA"}', "audio_as_text"),
+    ],
+)
+def test_bad_text_frames_get_a_code(raw, code):
+    assert error_code(parse_text_frame, raw) == code
+
+
+def test_text_turn_over_the_limit_is_refused():
+    frame = json.dumps({"type": "text", "text": "a" * (MAX_TURN_CHARS + 1)})
+    assert error_code(parse_text_frame, frame) == "text_too_long"
+
+
+def test_oversize_text_frame_is_refused_before_parsing():
+    raw = '{"type": "text", "text": "' + "a" * MAX_TEXT_FRAME_BYTES + '"}'
+    assert error_code(parse_text_frame, raw) == "frame_too_large"
+
+
+def test_pcm16_audio_frame_is_accepted():
+    assert parse_binary_frame(b"\x01\x00" * 160) == Audio(pcm16=b"\x01\x00" * 160)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"", "invalid_audio"),
+        (b"\x01\x00\x02", "invalid_audio"),
+        (b"\x00" * (MAX_AUDIO_FRAME_BYTES + 2), "frame_too_large"),
+        (b'{"type":"text"}', "text_as_audio"),
+    ],
+)
+def test_bad_binary_frames_get_a_code(raw, code):
+    assert error_code(parse_binary_frame, raw) == code
+
+
+def test_events_are_compact_json_with_a_type():
+    assert json.loads(event("status", status="connected")) == {
+        "type": "status",
+        "status": "connected",
+    }
