@@ -1,0 +1,214 @@
+"""Every write to conversations, runs and transcript items goes through here.
+
+Counters (`seq`, `run_id`) are advanced while the conversation row is locked,
+so concurrent writers on several workers still produce gap-free sequences.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Conversation, Run, TranscriptItem
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length or 200
+CLOSE_REASON_MAX_LENGTH = Run._meta.get_field("close_reason").max_length or 255
+
+
+class RunIdConflict(ValueError):
+    """A caller asked for a run_id other than the next one of the conversation."""
+
+
+def _clean_title(title: str) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationError({"title": "A title is required."})
+    cleaned = " ".join(title.split())
+    if len(cleaned) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {"title": f"A title has at most {TITLE_MAX_LENGTH} characters."}
+        )
+    return cleaned
+
+
+def _require_choice(field: str, value: str, choices: list[str]) -> str:
+    if value not in choices:
+        raise ValidationError(
+            {field: f"{value!r} is not one of: {', '.join(sorted(choices))}."}
+        )
+    return value
+
+
+def _lock(conversation: Conversation) -> Conversation:
+    """Return a fresh copy of the conversation row, locked until commit."""
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+@transaction.atomic
+def create_conversation(
+    *,
+    owner: User,
+    title: str,
+    mode: str,
+    system_instruction: str = "",
+    model: str | None = None,
+) -> Conversation:
+    """Create a conversation of `owner` with `model` (default: LIVE_MODEL)."""
+    conversation = Conversation(
+        owner=owner,
+        title=_clean_title(title),
+        mode=_require_choice("mode", mode, Conversation.Mode.values),
+        system_instruction=(system_instruction or "").strip(),
+        model=model or settings.LIVE_MODEL,
+    )
+    conversation.full_clean()
+    conversation.save()
+    return conversation
+
+
+@transaction.atomic
+def rename_conversation(*, conversation: Conversation, title: str) -> Conversation:
+    """Give the conversation a new title."""
+    conversation.title = _clean_title(title)
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+@transaction.atomic
+def delete_conversation(*, conversation: Conversation) -> None:
+    """Delete the conversation with its runs and transcript."""
+    conversation.delete()
+
+
+@transaction.atomic
+def start_run(
+    *, conversation: Conversation, began: str, run_id: int | None = None
+) -> Run:
+    """Open the next run of the conversation (0 for its first upstream connection).
+
+    When `run_id` is given it must be the next one; otherwise `RunIdConflict`
+    is raised, which tells a caller that another worker started a run first.
+    """
+    _require_choice("began", began, Run.Began.values)
+    locked = _lock(conversation)
+    next_run_id = locked.next_run_id
+    if run_id is not None and run_id != next_run_id:
+        raise RunIdConflict(
+            f"run_id {run_id} requested but the next run of this conversation "
+            f"is {next_run_id}."
+        )
+    run = Run.objects.create(conversation=locked, run_id=next_run_id, began=began)
+    Conversation.objects.filter(pk=locked.pk).update(next_run_id=next_run_id + 1)
+    conversation.next_run_id = next_run_id + 1
+    return run
+
+
+@transaction.atomic
+def finish_run(
+    *,
+    run: Run,
+    end_reason: str,
+    close_code: int | None = None,
+    close_reason: str = "",
+) -> Run:
+    """Mark the run as ended; a run that already ended is returned unchanged."""
+    _require_choice("end_reason", end_reason, Run.EndReason.values)
+    if close_code is not None and not 0 <= close_code <= 65535:
+        raise ValidationError({"close_code": f"{close_code} is not a close code."})
+    locked = Run.objects.select_for_update().get(pk=run.pk)
+    if locked.ended_at is None:
+        locked.ended_at = timezone.now()
+        locked.end_reason = end_reason
+        locked.close_code = close_code
+        locked.close_reason = (close_reason or "")[:CLOSE_REASON_MAX_LENGTH]
+        locked.save(
+            update_fields=["ended_at", "end_reason", "close_code", "close_reason"]
+        )
+    for field in ("ended_at", "end_reason", "close_code", "close_reason"):
+        setattr(run, field, getattr(locked, field))
+    return run
+
+
+@transaction.atomic
+def record_transcript_item(
+    *,
+    conversation: Conversation,
+    role: str,
+    modality: str,
+    content: str,
+    run: Run | None = None,
+    interrupted: bool = False,
+) -> TranscriptItem:
+    """Store one finished turn under the next gap-free `seq` of the conversation."""
+    _require_choice("role", role, TranscriptItem.Role.values)
+    _require_choice("modality", modality, TranscriptItem.Modality.values)
+    if not isinstance(content, str):
+        raise ValidationError({"content": "Content must be text."})
+    if run is not None and run.conversation_id != conversation.pk:
+        raise ValidationError({"run": "The run belongs to another conversation."})
+    locked = _lock(conversation)
+    seq = locked.next_seq
+    now = timezone.now()
+    item = TranscriptItem.objects.create(
+        conversation=locked,
+        run=run,
+        seq=seq,
+        role=role,
+        modality=modality,
+        content=content,
+        interrupted=interrupted,
+    )
+    Conversation.objects.filter(pk=locked.pk).update(
+        next_seq=seq + 1, last_activity_at=now, updated_at=now
+    )
+    conversation.next_seq = seq + 1
+    conversation.last_activity_at = now
+    return item
+
+
+@transaction.atomic
+def store_resumption_handle(
+    *, conversation: Conversation, handle: str, issued_at: datetime
+) -> None:
+    """Keep `handle` as the newest resumption handle (server-side only)."""
+    if not isinstance(handle, str) or not handle:
+        raise ValidationError({"handle": "A resumption handle must be non-empty."})
+    if timezone.is_naive(issued_at):
+        raise ValidationError({"issued_at": "issued_at must be timezone-aware."})
+    Conversation.objects.filter(pk=conversation.pk).update(
+        resumption_handle=handle,
+        resumption_handle_issued_at=issued_at,
+        updated_at=timezone.now(),
+    )
+    conversation.resumption_handle = handle
+    conversation.resumption_handle_issued_at = issued_at
+
+
+@transaction.atomic
+def clear_resumption_handle(*, conversation: Conversation) -> None:
+    """Forget the conversation's resumption handle (refused or expired)."""
+    Conversation.objects.filter(pk=conversation.pk).update(
+        resumption_handle="",
+        resumption_handle_issued_at=None,
+        updated_at=timezone.now(),
+    )
+    conversation.resumption_handle = ""
+    conversation.resumption_handle_issued_at = None
+
+
+@transaction.atomic
+def set_conversation_state(*, conversation: Conversation, state: str) -> Conversation:
+    """Record whether the conversation is idle, active or ended."""
+    _require_choice("state", state, Conversation.State.values)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        state=state, updated_at=timezone.now()
+    )
+    conversation.state = state
+    return conversation
