@@ -38,6 +38,10 @@ class Conversation(models.Model):
     # Counters advanced under a row lock so seq and run_id stay gap-free.
     next_seq = models.PositiveIntegerField(default=1)
     next_run_id = models.PositiveIntegerField(default=0)
+    # Which socket (a channel name) holds the conversation's one upstream, and
+    # until when: a holder that dies stops renewing and its lease lapses.
+    lease_holder = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at"]
