@@ -1,0 +1,62 @@
+"""The conversation lease: one upstream Live session per conversation, across workers.
+
+The socket that owns a conversation's upstream holds a lease in the database and
+renews it while it lives. A worker killed with its sockets stops renewing, so its
+lease lapses within ``ttl`` and another device can take the conversation over.
+Each function is one conditional UPDATE, atomic on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Conversation
+
+
+def acquire_lease(*, conversation_id: int, holder: str, ttl_s: float) -> bool:
+    """Take the lease if it is free, lapsed, or already ours; renew it if ours."""
+    now = timezone.now()
+    taken = (
+        Conversation.objects.filter(pk=conversation_id)
+        .filter(
+            Q(lease_holder="")
+            | Q(lease_holder=holder)
+            | Q(lease_expires_at__isnull=True)
+            | Q(lease_expires_at__lt=now)
+        )
+        .update(lease_holder=holder, lease_expires_at=now + timedelta(seconds=ttl_s))
+    )
+    return taken == 1
+
+
+def renew_lease(*, conversation_id: int, holder: str, ttl_s: float) -> bool:
+    """Extend a lease we hold; False means it was lost (lapsed and taken)."""
+    now = timezone.now()
+    renewed = Conversation.objects.filter(
+        pk=conversation_id, lease_holder=holder
+    ).update(lease_expires_at=now + timedelta(seconds=ttl_s))
+    return renewed == 1
+
+
+def release_lease(*, conversation_id: int, holder: str) -> None:
+    """Give the lease up, if it is still ours."""
+    Conversation.objects.filter(pk=conversation_id, lease_holder=holder).update(
+        lease_holder="", lease_expires_at=None
+    )
+
+
+def current_lease_holder(*, conversation_id: int) -> str:
+    """The live holder's channel name, or "" when the lease is free or lapsed."""
+    row = (
+        Conversation.objects.filter(pk=conversation_id)
+        .values("lease_holder", "lease_expires_at")
+        .first()
+    )
+    if not row or not row["lease_holder"] or row["lease_expires_at"] is None:
+        return ""
+    if row["lease_expires_at"] < timezone.now():
+        return ""
+    return row["lease_holder"]

@@ -1,0 +1,63 @@
+"""One upstream per conversation: the lease decides which socket may hold it."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conversations.leases import (
+    acquire_lease,
+    current_lease_holder,
+    release_lease,
+    renew_lease,
+)
+from conversations.models import Conversation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation(user):
+    return Conversation.objects.create(owner=user, title="Lease", model="m")
+
+
+def test_free_conversation_is_acquired(conversation):
+    assert acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    assert current_lease_holder(conversation_id=conversation.pk) == "a"
+
+
+def test_held_lease_is_refused_to_another_socket(conversation):
+    acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    assert not acquire_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
+    assert current_lease_holder(conversation_id=conversation.pk) == "a"
+
+
+def test_lapsed_lease_can_be_taken(conversation):
+    acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert current_lease_holder(conversation_id=conversation.pk) == ""
+    assert acquire_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
+
+
+def test_released_lease_is_free(conversation):
+    acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    release_lease(conversation_id=conversation.pk, holder="a")
+    assert current_lease_holder(conversation_id=conversation.pk) == ""
+
+
+def test_release_by_a_non_holder_changes_nothing(conversation):
+    acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    release_lease(conversation_id=conversation.pk, holder="b")
+    assert current_lease_holder(conversation_id=conversation.pk) == "a"
+
+
+def test_renewal_fails_once_the_lease_was_taken_over(conversation):
+    acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    acquire_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
+    assert not renew_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    assert renew_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
