@@ -208,6 +208,17 @@ LIVE_AUTH_MODE = os.environ.get("LIVE_AUTH_MODE", "ephemeral")
 if LIVE_AUTH_MODE not in {"ephemeral", "key"}:
     raise ImproperlyConfigured("LIVE_AUTH_MODE must be 'ephemeral' or 'key'.")
 
+# How long a socket's hold on a conversation's upstream lasts without renewal:
+# a worker that dies mid-conversation frees it this many seconds later.
+CONVERSATION_LEASE_TTL_S = float(env_int("CONVERSATION_LEASE_TTL_S", 6))
+# Reconnect policy towards Live: attempts before giving up, and the backoff cap.
+LIVE_MAX_ATTEMPTS = env_int("LIVE_MAX_ATTEMPTS", 6)
+LIVE_MAX_BACKOFF_MS = env_int("LIVE_MAX_BACKOFF_MS", 8000)
+# Context-window compression keeps sessions past the 15-minute audio cap.
+LIVE_COMPRESSION = env_bool("LIVE_COMPRESSION", True)
+# How many stored items seed a new Live session when its handle is gone.
+LIVE_SEED_MAX_ITEMS = env_int("LIVE_SEED_MAX_ITEMS", 200)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
