@@ -1,0 +1,307 @@
+"""The browser socket of a conversation: auth, ownership, relay, fan-out.
+
+Each socket is either the conversation's *owner*, which holds the lease and the
+upstream Live session (through a ``ConversationRelay``), or a *viewer* that
+watches the live transcript through the conversation's channel-layer group.
+Everything a relay publishes goes to the group, so every tab of the conversation,
+on any worker, sees the same transcript; audio goes to the owner alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http import Http404
+
+from . import leases, selectors
+from .browser_protocol import (
+    Audio,
+    AudioEnd,
+    BrowserProtocolError,
+    Command,
+    End,
+    Hello,
+    Mic,
+    Resume,
+    Takeover,
+    Text,
+    error_event,
+    event,
+    parse_binary_frame,
+    parse_text_frame,
+)
+from .models import Conversation
+from .ratelimit import TokenBucket
+from .relay import ConversationRelay, item_payload
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_NOT_FOUND = 4404
+REPLAY_BATCH = 500
+TAKEOVER_POLL_S = 0.2
+
+
+class ConversationConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            return
+        try:
+            self.conversation: Conversation = await database_sync_to_async(
+                selectors.get_conversation_for_user
+            )(user=user, public_id=self.scope["url_route"]["kwargs"]["public_id"])
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.group = f"conversation.{self.conversation.public_id.hex}"
+        self.relay: ConversationRelay | None = None
+        self.greeted = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._lease_keeper: asyncio.Task[Any] | None = None
+        self._text_limit = TokenBucket(rate=10, burst=30)
+        self._audio_limit = TokenBucket(rate=60, burst=120)
+        self._throttle_told_at = 0.0
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "group"):
+            return
+        for task in list(self._tasks):
+            task.cancel()
+        await self._give_up_ownership(reason="browser_left")
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # -- browser → server ---------------------------------------------------------
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None
+    ) -> None:
+        limit = self._audio_limit if bytes_data is not None else self._text_limit
+        if not limit.allow():
+            await self._tell_throttled()
+            return
+        try:
+            command = (
+                parse_binary_frame(bytes_data)
+                if bytes_data is not None
+                else parse_text_frame(text_data or "")
+            )
+            await self._dispatch(command)
+        except BrowserProtocolError as error:
+            await self.send(text_data=error_event(error.code, error.message))
+
+    async def _dispatch(self, command: Command) -> None:
+        if isinstance(command, Hello):
+            await self._hello(command.last_seq)
+            return
+        if not self.greeted:
+            raise BrowserProtocolError("hello_first", 'Send "hello" first.')
+        if isinstance(command, Takeover):
+            self._spawn(self._take_over())
+            return
+        relay = self._owned_relay()
+        if isinstance(command, Audio):
+            if self.conversation.mode != Conversation.Mode.VOICE:
+                raise BrowserProtocolError(
+                    "audio_not_enabled", "This is a text conversation: type instead."
+                )
+            await relay.send_audio(command.pcm16)
+        elif isinstance(command, Text):
+            if not relay.running:
+                await relay.start()
+            await relay.send_text(command.text)
+        elif isinstance(command, AudioEnd):
+            await relay.end_audio()
+        elif isinstance(command, Mic):
+            if command.state == "paused":
+                await relay.end_audio()
+        elif isinstance(command, End):
+            await relay.stop(reason="user")
+        elif isinstance(command, Resume):
+            await relay.resume()
+
+    async def _hello(self, last_seq: int) -> None:
+        if self.greeted:
+            raise BrowserProtocolError("duplicate_hello", "hello was already sent.")
+        self.greeted = True
+        latest = await database_sync_to_async(selectors.latest_seq)(
+            conversation=self.conversation
+        )
+        if last_seq > latest:
+            await self.send(
+                text_data=error_event(
+                    "last_seq_ahead",
+                    f"The page claims item {last_seq} but the conversation has "
+                    f"{latest}: reload the page.",
+                )
+            )
+            last_seq = latest
+        await self._replay_items_after(last_seq)
+        if await self._acquire():
+            await self._become_owner()
+        else:
+            await self._send_presence()
+
+    # -- ownership --------------------------------------------------------------
+    async def _acquire(self) -> bool:
+        return await database_sync_to_async(leases.acquire_lease)(
+            conversation_id=self.conversation.pk,
+            holder=self.channel_name,
+            ttl_s=settings.CONVERSATION_LEASE_TTL_S,
+        )
+
+    async def _become_owner(self) -> None:
+        self.relay = ConversationRelay(
+            self.conversation, publish=self._publish, send_audio=self._send_audio
+        )
+        self._lease_keeper = self._spawn(self._keep_lease())
+        await self._send_presence()
+        await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
+        await self.relay.start()
+
+    async def _take_over(self) -> None:
+        if self.relay is not None:
+            return
+        holder = await database_sync_to_async(leases.current_lease_holder)(
+            conversation_id=self.conversation.pk
+        )
+        if holder and holder != self.channel_name:
+            await self.channel_layer.send(holder, {"type": "lease.release"})
+        # The previous owner releases within moments; a dead one's lease lapses.
+        deadline = time.monotonic() + settings.CONVERSATION_LEASE_TTL_S + 3
+        while time.monotonic() < deadline:
+            if await self._acquire():
+                await self._become_owner()
+                return
+            await asyncio.sleep(TAKEOVER_POLL_S)
+        await self.send(
+            text_data=error_event(
+                "takeover_failed",
+                "The other device did not let go of the conversation. Try again.",
+            )
+        )
+
+    async def _keep_lease(self) -> None:
+        ttl = settings.CONVERSATION_LEASE_TTL_S
+        while True:
+            await asyncio.sleep(ttl / 3)
+            kept = await database_sync_to_async(leases.renew_lease)(
+                conversation_id=self.conversation.pk,
+                holder=self.channel_name,
+                ttl_s=ttl,
+            )
+            if not kept:
+                await self._hand_over()
+                return
+
+    async def _hand_over(self) -> None:
+        """Another device took the conversation: step down and say so."""
+        await self._give_up_ownership(reason="device_switch")
+        await self.send(text_data=event("device.replaced"))
+        await self._send_presence()
+
+    async def _give_up_ownership(self, *, reason: str) -> None:
+        keeper, self._lease_keeper = self._lease_keeper, None
+        if keeper is not None and keeper is not asyncio.current_task():
+            keeper.cancel()
+        relay, self.relay = self.relay, None
+        if relay is None:
+            return
+        try:
+            await relay.stop(reason=reason)
+        finally:
+            await database_sync_to_async(leases.release_lease)(
+                conversation_id=self.conversation.pk, holder=self.channel_name
+            )
+            await self.channel_layer.group_send(
+                self.group, {"type": "presence.changed"}
+            )
+
+    def _owned_relay(self) -> ConversationRelay:
+        if self.relay is None:
+            raise BrowserProtocolError(
+                "not_owner",
+                "This conversation is live on another device. Continue here first.",
+            )
+        return self.relay
+
+    # -- channel layer handlers ---------------------------------------------------
+    async def conversation_event(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=message["text"])
+
+    async def lease_release(self, message: dict[str, Any]) -> None:
+        if self.relay is not None:
+            await self._hand_over()
+
+    async def presence_changed(self, message: dict[str, Any]) -> None:
+        if self.greeted:
+            await self._send_presence()
+
+    # -- server → browser -----------------------------------------------------------
+    async def _publish(self, kind: str, payload: dict[str, Any]) -> None:
+        await self.channel_layer.group_send(
+            self.group, {"type": "conversation.event", "text": event(kind, **payload)}
+        )
+
+    async def _send_audio(self, pcm16: bytes) -> None:
+        await self.send(bytes_data=pcm16)
+
+    async def _send_presence(self) -> None:
+        owner = self.relay is not None
+        holder = (
+            ""
+            if owner
+            else await database_sync_to_async(leases.current_lease_holder)(
+                conversation_id=self.conversation.pk
+            )
+        )
+        await self.send(
+            text_data=event(
+                "presence",
+                role="owner" if owner else "viewer",
+                live_elsewhere=bool(holder) and holder != self.channel_name,
+            )
+        )
+
+    async def _replay_items_after(self, last_seq: int) -> None:
+        while True:
+            items = await database_sync_to_async(selectors.items_after)(
+                conversation=self.conversation, after_seq=last_seq, limit=REPLAY_BATCH
+            )
+            for item in items:
+                await self.send(
+                    text_data=event("transcript.item", **item_payload(item))
+                )
+            if len(items) < REPLAY_BATCH:
+                return
+            last_seq = items[-1].seq
+
+    async def _tell_throttled(self) -> None:
+        now = time.monotonic()
+        if now - self._throttle_told_at >= 1:
+            self._throttle_told_at = now
+            await self.send(
+                text_data=error_event(
+                    "rate_limited", "Too many frames: some were dropped. Slow down."
+                )
+            )
+
+    def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
+        return task
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("conversation socket task failed", exc_info=task.exception())

@@ -1,0 +1,270 @@
+"""One conversation's upstream Live session, as held by the socket that owns it.
+
+The relay sits between a ``LiveSession`` and the browser-facing consumer: it turns
+Live events into browser events, aggregates streaming transcription into one stored
+item per turn, and records runs and resumption handles through the services. The
+consumer only hands it browser commands and forwards what it publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from . import selectors, services
+from .live import protocol
+from .live.config import Compression, LiveConfig
+from .live.session import LiveSession
+from .models import Conversation, Run, TranscriptItem
+from .turns import FinishedTurn, TurnAggregator
+
+logger = logging.getLogger(__name__)
+
+Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
+SendAudio = Callable[[bytes], Awaitable[None]]
+
+CONTEXT_ITEMS_SHOWN = 50
+
+_BEGAN_TO_SOURCE = {
+    Run.Began.RESUMED_WITH_HANDLE: "handle",
+    Run.Began.RESTORED_FROM_TRANSCRIPT: "transcript",
+}
+_LIVE_ROLE = {TranscriptItem.Role.USER: "user", TranscriptItem.Role.ASSISTANT: "model"}
+
+
+def live_config_for(conversation: Conversation) -> LiveConfig:
+    """The upstream configuration of a conversation, from the settings."""
+    return LiveConfig(
+        api_base=settings.LIVE_API_BASE,
+        api_key=settings.GEMINI_API_KEY or settings.EMULATOR_API_KEY,
+        model=conversation.model,
+        auth_mode=settings.LIVE_AUTH_MODE,
+        # Current Live models answer in audio only; text conversations read the
+        # reply's transcription and simply do not play the audio.
+        response_modality="AUDIO",
+        system_instruction=conversation.system_instruction,
+        input_transcription=True,
+        output_transcription=True,
+        compression=Compression() if settings.LIVE_COMPRESSION else None,
+        max_attempts=settings.LIVE_MAX_ATTEMPTS,
+        max_delay_s=settings.LIVE_MAX_BACKOFF_MS / 1000,
+    )
+
+
+def item_payload(item: TranscriptItem) -> dict[str, Any]:
+    """A stored item as the browser sees it (never the handle or internal ids)."""
+    return {
+        "seq": item.seq,
+        "role": item.role,
+        "modality": item.modality,
+        "content": item.content,
+        "interrupted": item.interrupted,
+        "created_at": item.created_at.isoformat(),
+    }
+
+
+class ConversationRelay:
+    """Carries a conversation's Live session for the socket that owns it."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        *,
+        publish: Publish,
+        send_audio: SendAudio,
+        config: LiveConfig | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self._publish = publish
+        self._send_audio = send_audio
+        self._config = config or live_config_for(conversation)
+        self._turns = TurnAggregator()
+        self._run: Run | None = None
+        self._session: LiveSession | None = None
+        self._voice = conversation.mode == Conversation.Mode.VOICE
+
+    @property
+    def running(self) -> bool:
+        return self._session is not None
+
+    async def start(self) -> None:
+        """Open (or resume) the Live session from what the database holds."""
+        conversation = await database_sync_to_async(Conversation.objects.get)(
+            pk=self.conversation.pk
+        )
+        self.conversation = conversation
+        self._session = LiveSession(
+            self._config,
+            self,
+            resume_handle=conversation.resumption_handle or None,
+            handle_issued_at=conversation.resumption_handle_issued_at,
+            first_run_id=conversation.next_run_id,
+            seed_provider=self._seed,
+        )
+        await self._session.start()
+
+    async def stop(self, reason: str) -> None:
+        """Close the upstream for good (user end, device switch, socket gone)."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close(reason=reason)
+        self._turns.discard()
+
+    async def resume(self) -> None:
+        if self._session is None:
+            await self.start()
+        else:
+            await self._session.resume()
+
+    # -- browser → Live ---------------------------------------------------------
+    async def send_text(self, text: str) -> None:
+        item = await database_sync_to_async(services.record_transcript_item)(
+            conversation=self.conversation,
+            role=TranscriptItem.Role.USER,
+            modality=TranscriptItem.Modality.TEXT,
+            content=text,
+            run=self._run,
+        )
+        await self._publish("transcript.item", item_payload(item))
+        if self._session is not None:
+            await self._session.send_text(text, turn_id=item.seq)
+
+    async def send_audio(self, pcm16: bytes) -> None:
+        if self._session is not None:
+            await self._session.send_audio(pcm16)
+
+    async def end_audio(self) -> None:
+        if self._session is not None:
+            await self._session.end_audio()
+
+    # -- LiveSession listener ----------------------------------------------------
+    async def on_status(
+        self,
+        status: str,
+        *,
+        attempt: int | None = None,
+        retry_in_ms: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        payload: dict[str, Any] = {"status": status}
+        if attempt is not None:
+            payload["attempt"] = attempt
+        if retry_in_ms is not None:
+            payload["retry_in_ms"] = retry_in_ms
+        if reason:
+            payload["reason"] = reason
+        await self._publish("status", payload)
+        if status in ("connected", "disconnected"):
+            state = (
+                Conversation.State.ACTIVE
+                if status == "connected"
+                else Conversation.State.IDLE
+            )
+            await database_sync_to_async(services.set_conversation_state)(
+                conversation=self.conversation, state=state
+            )
+
+    async def on_connection(self, run_id: int, began: str) -> None:
+        self._run = await database_sync_to_async(services.start_run)(
+            conversation=self.conversation, began=began, run_id=run_id
+        )
+        await self._publish(
+            "session.created",
+            {
+                "conversation_id": str(self.conversation.public_id),
+                "run_id": run_id,
+                "resumed": began != Run.Began.NEW,
+            },
+        )
+        source = _BEGAN_TO_SOURCE.get(began)
+        if source:
+            await self._publish_context_restored(source)
+
+    async def on_connection_closed(
+        self, run_id: int, *, reason: str, code: int | None, close_reason: str
+    ) -> None:
+        # A reply cut off by a lost connection is asked again after the resume:
+        # its half is not stored, or the transcript would hold it twice.
+        self._turns.discard()
+        run, self._run = self._run, None
+        if run is not None:
+            await database_sync_to_async(services.finish_run)(
+                run=run,
+                end_reason=reason,
+                close_code=code,
+                close_reason=close_reason,
+            )
+
+    async def on_handle(self, handle: str, issued_at: datetime) -> None:
+        await database_sync_to_async(services.store_resumption_handle)(
+            conversation=self.conversation, handle=handle, issued_at=issued_at
+        )
+
+    async def on_context_restored(self, source: str) -> None:
+        """Covered by ``on_connection``'s ``began``; nothing more to tell."""
+
+    async def on_warning(self, kind: str, detail: str) -> None:
+        await self._publish("warning", {"kind": kind, "message": detail})
+
+    async def on_event(self, event: protocol.ServerEvent) -> None:
+        if isinstance(event, protocol.ModelAudio):
+            if self._voice:
+                await self._send_audio(event.data)
+        elif isinstance(event, protocol.InputTranscription):
+            self._turns.user_speech(event.text)
+            await self._publish(
+                "transcript.delta", {"role": "user", "text": event.text}
+            )
+        elif isinstance(event, protocol.OutputTranscription | protocol.ModelText):
+            await self._store(self._turns.assistant_output(event.text))
+            await self._publish(
+                "transcript.delta", {"role": "assistant", "text": event.text}
+            )
+        elif isinstance(event, protocol.Interrupted):
+            self._turns.interrupted()
+            await self._publish("interrupted", {})
+        elif isinstance(event, protocol.TurnComplete):
+            await self._store(self._turns.turn_complete())
+            await self._publish("turn.complete", {})
+
+    # -- helpers -------------------------------------------------------------------
+    async def _store(self, finished: list[FinishedTurn]) -> None:
+        for turn in finished:
+            item = await database_sync_to_async(services.record_transcript_item)(
+                conversation=self.conversation,
+                role=turn.role,
+                modality=(
+                    TranscriptItem.Modality.AUDIO
+                    if turn.role == "user" or self._voice
+                    else TranscriptItem.Modality.TEXT
+                ),
+                content=turn.content,
+                run=self._run,
+                interrupted=turn.interrupted,
+            )
+            await self._publish("transcript.item", item_payload(item))
+
+    async def _seed(self, pending_turn_ids: set[Any]) -> list[tuple[str, str]]:
+        """History for a new Live session, minus the turns about to be replayed."""
+        page = await database_sync_to_async(selectors.transcript_page)(
+            conversation=self.conversation, limit=settings.LIVE_SEED_MAX_ITEMS
+        )
+        return [
+            (_LIVE_ROLE[item.role], item.content)
+            for item in page.items
+            if item.role in _LIVE_ROLE and item.seq not in pending_turn_ids
+        ]
+
+    async def _publish_context_restored(self, source: str) -> None:
+        page = await database_sync_to_async(selectors.transcript_page)(
+            conversation=self.conversation, limit=CONTEXT_ITEMS_SHOWN
+        )
+        await self._publish(
+            "context.restored",
+            {"items": [item_payload(item) for item in page.items], "source": source},
+        )
