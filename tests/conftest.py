@@ -33,3 +33,24 @@ def user(user_factory):
 @pytest.fixture
 def other_user(user_factory):
     return user_factory("mallory@example.com")
+
+
+@pytest.fixture
+async def emulator():
+    """A started Live emulator on a free port, with limits short enough for tests."""
+    from conversations.live.emulator import EmulatorConfig, LiveEmulator
+
+    live = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=0.005))
+    await live.start()
+    yield live
+    await live.stop()
+
+
+@pytest.fixture
+def emulator_thread():
+    """A Live emulator on its own loop in a thread, for servers outside the loop."""
+    from conversations.live.emulator import EmulatorConfig, start_in_thread
+
+    running = start_in_thread(EmulatorConfig(reply_chunk_delay_s=0.005))
+    yield running
+    running.stop()
