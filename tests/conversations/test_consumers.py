@@ -1,0 +1,222 @@
+"""The browser socket in-process: who may open it, and what bad input gets back.
+
+These run the real ASGI application (origin check, session auth, routing) with
+Channels' WebsocketCommunicator, against the Live emulator over real sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+from conversations import services
+from conversations.browser_protocol import MAX_AUDIO_FRAME_BYTES
+from conversations.models import TranscriptItem
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest.fixture
+def live_settings(settings, emulator):
+    settings.LIVE_API_BASE = emulator.base_url
+    settings.GEMINI_API_KEY = ""
+    settings.CONVERSATION_LEASE_TTL_S = 2.0
+    return settings
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def open_socket(conversation, user=None, origin=ORIGIN):
+    headers = [origin]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+    communicator = WebsocketCommunicator(
+        application, f"/ws/conversations/{conversation.public_id}/", headers=headers
+    )
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def receive_until(communicator, kind, within_s=5.0):
+    """Read frames until an event of `kind` arrives; return it and what came before."""
+    seen = []
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        frame = await communicator.receive_output(timeout=max(remaining, 0.01))
+        if frame["type"] != "websocket.send" or frame.get("text") is None:
+            continue
+        message = json.loads(frame["text"])
+        seen.append(message)
+        if message["type"] == kind:
+            return message, seen
+
+
+@pytest.fixture
+def conversation(user):
+    return services.create_conversation(owner=user, title="Socket", mode="text")
+
+
+async def test_anonymous_socket_is_refused(conversation):
+    communicator, connected = await open_socket(conversation)
+    assert not connected
+
+
+async def test_another_users_socket_is_refused(conversation, other_user):
+    communicator, connected = await open_socket(conversation, other_user)
+    assert not connected
+
+
+async def test_foreign_origin_is_refused(conversation, user):
+    communicator, connected = await open_socket(
+        conversation, user, origin=(b"origin", b"https://evil.example")
+    )
+    assert not connected
+
+
+async def test_refusals_do_no_upstream_work(conversation, other_user, emulator):
+    await open_socket(conversation, other_user)
+    assert emulator.snapshot()["tokens"]["minted"] == 0
+    assert await sync_to_async(conversation.runs.count)() == 0
+
+
+async def test_owner_gets_presence_and_a_live_session(
+    conversation, user, live_settings
+):
+    communicator, connected = await open_socket(conversation, user)
+    assert connected
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    presence, _ = await receive_until(communicator, "presence")
+    assert presence == {"type": "presence", "role": "owner", "live_elsewhere": False}
+    created, _ = await receive_until(communicator, "session.created")
+    assert created["run_id"] == 0
+    assert created["resumed"] is False
+    await communicator.disconnect()
+
+
+async def test_text_turn_is_answered_and_stored(conversation, user, live_settings):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    await communicator.send_json_to({"type": "text", "text": "Hello there"})
+    _, seen = await receive_until(communicator, "turn.complete")
+    items = [m for m in seen if m["type"] == "transcript.item"]
+    assert [(i["seq"], i["role"]) for i in items] == [(1, "user"), (2, "assistant")]
+    assert items[1]["content"] == (
+        'Turn 1. You said "Hello there". You first said "Hello there".'
+    )
+    stored = await sync_to_async(list)(
+        TranscriptItem.objects.filter(conversation=conversation).values_list(
+            "seq", "role", "content"
+        )
+    )
+    assert [(seq, role) for seq, role, _ in stored] == [(1, "user"), (2, "assistant")]
+    await communicator.disconnect()
+
+
+async def test_hello_replays_exactly_the_missed_items(
+    conversation, user, live_settings
+):
+    for n in range(1, 6):
+        await sync_to_async(services.record_transcript_item)(
+            conversation=conversation, role="user", modality="text", content=f"m{n}"
+        )
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 3})
+    _, seen = await receive_until(communicator, "presence")
+    replayed = [m["seq"] for m in seen if m["type"] == "transcript.item"]
+    assert replayed == [4, 5]
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{oops", "invalid_json"),
+        ('{"type": "fly"}', "unknown_type"),
+        ('{"type": "text", "text": ""}', "empty_text"),
+        ('{"type": "audio", "data": "AAAA"}', "audio_as_text"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_up(
+    conversation, user, live_settings, frame, code
+):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    await communicator.send_to(text_data=frame)
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == code
+    await communicator.send_json_to({"type": "text", "text": "still here?"})
+    await receive_until(communicator, "turn.complete")
+    await communicator.disconnect()
+
+
+async def test_frames_before_hello_are_refused(conversation, user, live_settings):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "text", "text": "hi"})
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "hello_first"
+    assert await sync_to_async(TranscriptItem.objects.count)() == 0
+    await communicator.disconnect()
+
+
+async def test_last_seq_from_the_future_is_an_error(conversation, user, live_settings):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 99})
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "last_seq_ahead"
+    await receive_until(communicator, "presence")
+    await communicator.disconnect()
+
+
+async def test_audio_in_a_text_conversation_is_refused(
+    conversation, user, live_settings
+):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    await communicator.send_to(bytes_data=b"\x00\x01" * 160)
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "audio_not_enabled"
+    await communicator.disconnect()
+
+
+async def test_oversize_audio_frame_is_refused(user, live_settings):
+    voice = await sync_to_async(services.create_conversation)(
+        owner=user, title="Voice", mode="voice"
+    )
+    communicator, _ = await open_socket(voice, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    await communicator.send_to(bytes_data=b"\x00" * (MAX_AUDIO_FRAME_BYTES + 2))
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "frame_too_large"
+    await communicator.disconnect()
+
+
+async def test_flood_is_throttled_and_nothing_is_stored_twice(
+    conversation, user, live_settings
+):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    for _ in range(80):
+        await communicator.send_json_to({"type": "fly"})
+    error, _ = await receive_until(communicator, "error")
+    while error["code"] != "rate_limited":
+        error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "rate_limited"
+    await communicator.disconnect()

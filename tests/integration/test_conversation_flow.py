@@ -1,0 +1,176 @@
+"""A conversation over a live Daphne worker and the emulator: turns, faults, resumes.
+
+After each scenario the stored transcript must be gap-free, hold each turn once,
+and agree with the emulator's ground truth of what Live's context holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.integration.conftest import (
+    EMAIL,
+    chunks,
+    pcm16_silence,
+    pcm16_tone,
+)
+from tests.integration.socket_client import BrowserSocket
+
+pytestmark = [
+    pytest.mark.app_env(CONVERSATION_LEASE_TTL_S="2", LIVE_MAX_BACKOFF_MS="300"),
+    pytest.mark.emulator_config(reply_chunk_delay_s=0.03),
+]
+
+
+def reply(n: int, said: str, first: str) -> str:
+    return f'Turn {n}. You said "{said}". You first said "{first}".'
+
+
+def assert_consistent(app_server, public_id: str) -> list[dict]:
+    """Gap-free seq from 1, no duplicate turn, and Live's context agrees."""
+    items = app_server.transcript(public_id)
+    assert [item["seq"] for item in items] == list(range(1, len(items) + 1))
+    user_turns = [item["content"] for item in items if item["role"] == "user"]
+    assert len(user_turns) == len(set(user_turns)), user_turns
+    sessions = app_server.emulator_sessions()["sessions"]
+    live_turns = [turn for session in sessions for turn in session["user_turns"]]
+    # Seeded history repeats turns in a new Live session; within one, each once.
+    for session in sessions:
+        assert len(session["user_turns"]) == len(set(session["user_turns"]))
+    assert set(user_turns) <= set(live_turns)
+    return items
+
+
+async def open_conversation(app_server, cookie, mode="text", worker=None):
+    public_id = app_server.create_conversation(EMAIL, mode=mode)
+    socket = await BrowserSocket.open(
+        worker or app_server.workers[0], public_id, cookie
+    )
+    await socket.hello()
+    await socket.expect("session.created")
+    return public_id, socket
+
+
+async def say(socket: BrowserSocket, text: str) -> dict:
+    await socket.send(type="text", text=text)
+    return await socket.expect(
+        "transcript.item", lambda e: e["role"] == "assistant" and text in e["content"]
+    )
+
+
+async def test_text_turns_are_answered_in_order(app_server, account):
+    public_id, socket = await open_conversation(app_server, account)
+    first = await say(socket, "alpha")
+    second = await say(socket, "beta")
+    assert first["content"] == reply(1, "alpha", "alpha")
+    assert second["content"] == reply(2, "beta", "alpha")
+    await socket.close()
+    items = assert_consistent(app_server, public_id)
+    assert [item["role"] for item in items] == ["user", "assistant"] * 2
+
+
+async def test_voice_turn_streams_captions_and_audio(app_server, account):
+    public_id, socket = await open_conversation(app_server, account, mode="voice")
+    for chunk in chunks(pcm16_tone(1.0) + pcm16_silence(0.8)):
+        await socket.send_audio(chunk)
+        await asyncio.sleep(0.01)
+    await socket.send(type="audio.end")
+    caption = await socket.expect("transcript.delta", lambda e: e["role"] == "user")
+    assert caption["text"].startswith("spoken")
+    answer = await socket.expect("transcript.item", lambda e: e["role"] == "assistant")
+    assert answer["content"].startswith('Turn 1. You said "spoken')
+    assert socket.audio_bytes > 0
+    await socket.close()
+    items = assert_consistent(app_server, public_id)
+    assert [(i["role"]) for i in items] == ["user", "assistant"]
+
+
+async def test_drop_mid_turn_reconnects_and_answers_once(app_server, account):
+    public_id, socket = await open_conversation(app_server, account)
+    await say(socket, "before the drop")
+    await socket.send(type="text", text="during the drop")
+    await socket.expect("transcript.delta", lambda e: e["role"] == "assistant")
+    app_server.fault({"action": "drop"})
+    await socket.expect("status", lambda e: e["status"] == "reconnecting")
+    created = await socket.expect("session.created")
+    assert (created["run_id"], created["resumed"]) == (1, True)
+    await socket.expect("status", lambda e: e["status"] == "connected")
+    answer = await socket.expect(
+        "transcript.item",
+        lambda e: e["role"] == "assistant" and "during the drop" in e["content"],
+    )
+    assert answer["content"] == reply(2, "during the drop", "before the drop")
+    await socket.close()
+    items = assert_consistent(app_server, public_id)
+    assert [i["content"] for i in items if i["role"] == "assistant"] == [
+        reply(1, "before the drop", "before the drop"),
+        reply(2, "during the drop", "before the drop"),
+    ]
+    runs = app_server.runs(public_id)
+    assert runs[0]["end_reason"] == "network"
+    assert runs[1]["began"] == "resumed_with_handle"
+
+
+async def test_goaway_rotation_only_changes_the_run_id(app_server, account):
+    public_id, socket = await open_conversation(app_server, account)
+    await say(socket, "one")
+    app_server.fault({"action": "goaway", "time_left_s": 2})
+    created = await socket.expect("session.created")
+    assert (created["run_id"], created["resumed"]) == (1, True)
+    answer = await say(socket, "two")
+    assert answer["content"] == reply(2, "two", "one")
+    assert "reconnecting" not in socket.statuses()
+    await socket.close()
+    assert_consistent(app_server, public_id)
+    assert app_server.runs(public_id)[0]["end_reason"] == "goaway"
+
+
+async def test_refresh_catches_up_exactly_and_resumes(app_server, account):
+    public_id, first_tab = await open_conversation(app_server, account)
+    await say(first_tab, "one")
+    await say(first_tab, "two")
+    await first_tab.close()
+    await asyncio.sleep(0.3)
+    refreshed = await BrowserSocket.open(app_server.workers[0], public_id, account)
+    await refreshed.hello(last_seq=2)
+    created = await refreshed.expect("session.created")
+    assert created["resumed"] is True
+    restored = await refreshed.expect("context.restored")
+    assert restored["source"] == "handle"
+    caught_up = [e["seq"] for e in refreshed.of("transcript.item")]
+    assert caught_up == [3, 4]
+    answer = await say(refreshed, "three")
+    assert answer["content"] == reply(3, "three", "one")
+    await refreshed.close()
+    assert_consistent(app_server, public_id)
+
+
+async def test_expired_handle_restores_from_the_transcript(app_server, account):
+    public_id, socket = await open_conversation(app_server, account)
+    await say(socket, "one")
+    await say(socket, "two")
+    app_server.fault({"action": "expire_handles"})
+    app_server.fault({"action": "drop"})
+    restored = await socket.expect("context.restored")
+    assert restored["source"] == "transcript"
+    answer = await say(socket, "three")
+    # The new Live session was seeded with both turns: the count continues.
+    assert answer["content"] == reply(3, "three", "one")
+    await socket.close()
+    assert_consistent(app_server, public_id)
+    assert app_server.runs(public_id)[-1]["began"] == "restored_from_transcript"
+
+
+async def test_user_end_never_reconnects(app_server, account):
+    public_id, socket = await open_conversation(app_server, account)
+    await say(socket, "bye soon")
+    await socket.send(type="end")
+    ended = await socket.expect("status", lambda e: e["status"] == "disconnected")
+    assert ended["reason"] == "user"
+    app_server.fault({"action": "drop"})
+    await asyncio.sleep(1.0)
+    assert len(socket.of("session.created")) == 1
+    await socket.close()
+    assert app_server.runs(public_id)[0]["end_reason"] == "user"
