@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import ssl
 import subprocess
@@ -13,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import h11
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
@@ -25,6 +26,10 @@ from .conversation import Credential, Endpoint, LiveConnection
 from .state import HandleRegistry, LiveSession, TokenLedger
 from .websocket import WebSocketLink
 
+# Handshake debug logs would carry keys and tokens (query and headers): keep the
+# protocol logger above DEBUG whatever the root level is.
+PROTOCOL_LOGGER = logging.getLogger("conversations.live.emulator.protocol")
+PROTOCOL_LOGGER.setLevel(logging.WARNING)
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 1024 * 1024
 LIVE_PATH = re.compile(
@@ -301,6 +306,7 @@ class LiveEmulator:
         protocol = ServerProtocol(
             extensions=[ServerPerMessageDeflateFactory()],
             max_size=self.config.max_frame_bytes,
+            logger=PROTOCOL_LOGGER,
         )
         protocol.receive_data(head)
         requests = [e for e in protocol.events_received() if isinstance(e, Request)]
@@ -309,8 +315,8 @@ class LiveEmulator:
             await writer.drain()
             return
         request = requests[0]
-        url = urlsplit(request.path)
-        match = LIVE_PATH.match(re.sub("/+", "/", url.path))
+        path, _, query = request.path.partition("?")
+        match = LIVE_PATH.match(re.sub("/+", "/", path))
         constrained = bool(match) and match.group(2).endswith("Constrained")
         if not match or (constrained and match.group(1) != "v1alpha"):
             response = protocol.reject(404, "Not Found\n")
@@ -328,7 +334,7 @@ class LiveEmulator:
             self,
             link,
             Endpoint(api_version=match.group(1), constrained=constrained),
-            _credential(parse_qs(url.query), request.headers),
+            _credential(parse_qs(query), request.headers),
         )
         self.connections.add(connection)
         try:
