@@ -1,5 +1,10 @@
-"""The project boots: settings load and the database schema is in place."""
+"""The project boots: settings load, the schema is in place, the ASGI app serves."""
 
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -8,3 +13,19 @@ pytestmark = pytest.mark.django_db
 
 def test_custom_user_model_is_used():
     assert get_user_model()._meta.label == "accounts.User"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_asgi_application_serves_pages_and_asks_for_login():
+    from config.asgi import application
+
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://127.0.0.1"
+    ) as client:
+        home = await client.get("/")
+        login = await client.get("/accounts/login/")
+    assert home.status_code == HTTPStatus.FOUND
+    assert home.headers["location"].startswith("/accounts/login/")
+    assert login.status_code == HTTPStatus.OK
+    assert "Sign In" in login.text
