@@ -166,7 +166,9 @@ def _as_attachment(response: HttpResponse, title: str, extension: str) -> HttpRe
     return response
 
 
-def _add_errors(form: ConversationCreateForm | ConversationRenameForm, error) -> None:
+def _add_errors(
+    form: ConversationCreateForm | ConversationRenameForm, error: ValidationError
+) -> None:
     if hasattr(error, "error_dict"):
         for field, field_errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)
