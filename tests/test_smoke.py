@@ -29,3 +29,12 @@ async def test_asgi_application_serves_pages_and_asks_for_login():
     assert home.headers["location"].startswith("/accounts/login/")
     assert login.status_code == HTTPStatus.OK
     assert "Sign In" in login.text
+
+
+@pytest.mark.parametrize("template", ["400.html", "403.html", "404.html", "500.html"])
+def test_error_pages_render_in_the_layout_without_a_request(template):
+    from django.template.loader import render_to_string
+
+    html = render_to_string(template)
+    assert 'class="site-header"' in html
+    assert "Go to your conversations" in html
