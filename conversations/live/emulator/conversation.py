@@ -431,7 +431,8 @@ class LiveConnection:
         transcribe = "output_audio_transcription" in self.setup
         sent_pieces = 0
         for index, chunk in enumerate(chunks):
-            due = len(pieces) * (index + 1) // len(chunks)
+            # Round up so the transcript leads the audio a little, as Live's does.
+            due = -(-len(pieces) * (index + 1) // len(chunks))
             piece = "".join(pieces[sent_pieces:due])
             sent_pieces = due
             part = {

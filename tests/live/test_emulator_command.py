@@ -1,0 +1,65 @@
+"""The emulator on its own: the management command and TLS."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from conversations.live.emulator import EmulatorConfig, LiveEmulator
+
+from .emulator_wire import open_session, text_setup, text_turn, ws_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_command_prints_its_url_and_answers():
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "live_emulator", "--host", "127.0.0.1",
+         "--port", str(port), "--connection-lifetime", "30", "--goaway-lead", "5",
+         "--handle-lifetime", "60", "--session-cap", "60"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline().strip()
+        assert line == f"Live emulator listening on http://127.0.0.1:{port}"
+        response = httpx.get(f"http://127.0.0.1:{port}/emulator/sessions")
+        assert response.json() == {
+            "sessions": [],
+            "tokens": {"minted": 0, "accepted": 0, "refused": 0},
+        }
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+async def test_tls_serves_wss_with_a_self_signed_certificate():
+    live = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=0.005, tls=True))
+    await live.start()
+    try:
+        assert live.base_url.startswith("https://127.0.0.1:")
+        trust = ssl.create_default_context(cafile=str(live.certificate_path))
+        ws = await open_session(ws_url(live), text_setup(), ssl=trust)
+        assert (await text_turn(ws, "secure")).startswith("Turn 1.")
+        await ws.close()
+        async with httpx.AsyncClient(verify=trust) as client:
+            response = await client.get(f"{live.base_url}/emulator/sessions")
+        assert response.status_code == 200
+    finally:
+        await live.stop()
