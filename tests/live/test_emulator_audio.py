@@ -102,3 +102,27 @@ async def test_barge_in_interrupts_the_reply_and_keeps_the_partial(emulator):
     (session,) = emulator.snapshot()["sessions"]
     assert session["interrupted"] == [True, False]
     assert 'Turn 1. You said "tell me a long story"'.startswith(session["replies"][0])
+
+
+async def test_manual_activity_marks_the_turn_when_detection_is_off(emulator):
+    setup = audio_setup(
+        realtimeInputConfig={"automaticActivityDetection": {"disabled": True}}
+    )
+    ws = await open_session(ws_url(emulator), setup)
+    await ws.send(json.dumps({"realtimeInput": {"activityStart": {}}}))
+    await ws.send(audio_message(speech_then_silence(silence_s=1.0)))
+    await ws.send(json.dumps({"realtimeInput": {"activityEnd": {}}}))
+    messages = await read_turn(ws)
+    assert output_transcript(messages) == EXPECTED_REPLY
+    await ws.close()
+
+
+async def test_no_interruption_lets_the_reply_finish(emulator):
+    setup = audio_setup(realtimeInputConfig={"activityHandling": "NO_INTERRUPTION"})
+    ws = await open_session(ws_url(emulator), setup)
+    await ws.send(json.dumps({"realtimeInput": {"text": "first"}}))
+    await ws.send(json.dumps({"realtimeInput": {"text": "second"}}))
+    first = await read_turn(ws)
+    assert content_of(first, "generationComplete") == [True]
+    assert output_transcript(await read_turn(ws)).startswith("Turn 2.")
+    await ws.close()

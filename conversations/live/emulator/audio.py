@@ -37,8 +37,11 @@ class VoiceActivity:
 class VoiceActivityDetector:
     """Energy VAD: a turn ends after ``silence_ms`` of silence following speech."""
 
-    def __init__(self, silence_ms: int = 500) -> None:
+    def __init__(self, silence_ms: int = 500, manual: bool = False) -> None:
         self.silence_ms = silence_ms
+        # Manual mode (automatic detection disabled): the client marks turns with
+        # activityStart/activityEnd, so silence never ends one.
+        self.manual = manual
         self._speech_ms = 0.0
         self._silence_ms = 0.0
         self._in_turn = False
@@ -64,7 +67,7 @@ class VoiceActivityDetector:
                     activity.speech_started = True
                 self._speech_ms += FRAME_MS
                 self._silence_ms = 0.0
-            elif self._in_turn:
+            elif self._in_turn and not self.manual:
                 self._silence_ms += FRAME_MS
                 if self._silence_ms >= self.silence_ms:
                     activity.turn_ended = True

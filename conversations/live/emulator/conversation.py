@@ -185,8 +185,10 @@ class LiveConnection:
             "automatic_activity_detection"
         ) or {}
         silence = detection.get("silence_duration_ms")
-        if isinstance(silence, int | float | str) and str(silence).isdigit():
-            self._vad = audio.VoiceActivityDetector(int(silence))
+        silence_ms = int(silence) if str(silence).isdigit() else 500
+        self._vad = audio.VoiceActivityDetector(
+            silence_ms, manual=detection.get("disabled") is True
+        )
         await self.send({"setupComplete": {}})
         await self._issue_handle()
         self._schedule_deadlines()
@@ -336,14 +338,20 @@ class LiveConnection:
             if mime is None or str(mime).startswith("audio/"):
                 pcm = decode_base64(blob["data"], "realtime_input.audio.data")
                 await self._audio(pcm, audio.sample_rate(mime))
-        if body.get("audio_stream_end") is True:
+        if body.get("activity_start") is not None and self._vad.manual:
+            if self._interrupts():
+                await self._interrupt()
+        end_of_turn = body.get("audio_stream_end") is True or (
+            body.get("activity_end") is not None and self._vad.manual
+        )
+        if end_of_turn:
             seconds = self._vad.end_stream()
             if seconds is not None:
                 await self._audio_turn(seconds)
 
     async def _audio(self, pcm: bytes, rate: int) -> None:
         activity = self._vad.feed(pcm, rate)
-        if activity.speech_started and self._interrupts():
+        if activity.speech_started and not self._vad.manual and self._interrupts():
             await self._interrupt()
         if activity.turn_ended:
             await self._audio_turn(activity.speech_seconds)

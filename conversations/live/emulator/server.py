@@ -21,7 +21,7 @@ from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFact
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
-from . import http
+from . import rest
 from .conversation import Credential, Endpoint, LiveConnection
 from .state import HandleRegistry, LiveSession, TokenLedger
 from .websocket import WebSocketLink
@@ -266,7 +266,7 @@ class LiveEmulator:
         writer: asyncio.StreamWriter,
     ) -> None:
         body = bytearray()
-        response: http.HttpResponse | None = None
+        response: rest.HttpResponse | None = None
         while True:
             part = parser.next_event()
             if part is h11.NEED_DATA:
@@ -274,16 +274,16 @@ class LiveEmulator:
             elif isinstance(part, h11.Data):
                 body += part.data
                 if len(body) > MAX_BODY_BYTES:
-                    response = http.error(413, "Request body too large.")
+                    response = rest.error(413, "Request body too large.")
                     break
             else:
                 break
         if response is None:
             target = re.sub("/+", "/", event.target.decode("latin-1"))
-            request = http.HttpRequest.build(
+            request = rest.HttpRequest.build(
                 event.method.decode(), target, headers, bytes(body)
             )
-            response = http.route(self, request)
+            response = rest.route(self, request)
         payload = response.encode()
         out = parser.send(
             h11.Response(
