@@ -10,6 +10,7 @@ from typing import Any
 from conversations.live import LiveConfig, ModelText, TurnComplete, UserTurnSent
 
 TEXT_MODEL = "gemini-3.1-flash-live-preview"
+WAIT_S = 15.0  # a bound so that a broken rule fails the test instead of hanging
 
 
 def fast_config(base_url: str, **overrides: Any) -> LiveConfig:
@@ -56,10 +57,8 @@ class Recorder:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_for(
-        self, condition: Callable[[], bool], timeout: float = 10.0
-    ) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(WAIT_S):
             async with self._changed:
                 await self._changed.wait_for(condition)
 

@@ -1,4 +1,4 @@
-"""One upstream connection over real sockets: the emulator, or a tiny misbehaving server."""
+"""One upstream connection over real sockets: the emulator, or a misbehaving server."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ class Conversation:
             await self.settle()
 
     def assert_each_turn_once(self) -> None:
-        """The ground truth holds every turn once, and the counts never reset or jump."""
+        """Ground truth holds every turn once; the counts never reset or jump."""
         truth = newest_session(self.emulator.snapshot())
         assert truth["user_turns"] == self.texts
         first = self.texts[0]
@@ -126,7 +126,8 @@ async def test_only_resumable_handles_are_kept(conversation, emulator):
     await conversation.talk("one", "two")
     handles = conversation.recorder.handles
     # The emulator also announces `resumable: false` with no handle at each reply.
-    assert all(handles) and len(set(handles)) == len(handles)
+    assert all(handles)
+    assert len(set(handles)) == len(handles)
     emulator.inject_fault({"action": "drop"})
     await conversation.talk("three")
     assert conversation.recorder.connections[-1][1] == "resumed_with_handle"
