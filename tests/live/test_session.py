@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conversations.live import LiveSession, SessionClosed
+from conversations.live import LiveSession, ModelText, SessionClosed
+from conversations.live.emulator import EmulatorConfig, LiveEmulator
 
 from .recorder import Recorder, Transcript, fast_config, newest_session
 
@@ -350,3 +351,26 @@ async def test_bad_input_is_refused_with_a_clear_error(conversation):
         await session.send_audio(b"\x00")
     with pytest.raises(ValueError, match="non-empty"):
         await session.send_text("   ")
+
+
+async def test_goaway_deadline_rotates_mid_reply_and_replays_the_turn():
+    slow = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=0.08))
+    await slow.start()
+    conversation = Conversation(slow)
+    try:
+        await conversation.start()
+        await conversation.talk("one")
+        await conversation.say("a reply that outlasts the deadline")
+        await conversation.recorder.wait_for(
+            lambda: any(isinstance(e, ModelText) for e in conversation.recorder.events)
+        )
+        slow.inject_fault({"action": "goaway", "time_left_s": 0.3})
+        await conversation.settle()
+        recorder = conversation.recorder
+        assert recorder.closed[0][1]["reason"] == "goaway"
+        assert recorder.sent[-1].replayed
+        assert "reconnecting" not in recorder.status_names
+        conversation.assert_each_turn_once()
+    finally:
+        await conversation.close()
+        await slow.stop()
