@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from array import array
 from dataclasses import dataclass
 
@@ -60,6 +61,8 @@ class VoiceActivityDetector:
         self._carry = data[usable:]
         for start in range(0, usable, frame_bytes):
             samples = array("h", data[start : start + frame_bytes])
+            if sys.byteorder == "big":
+                samples.byteswap()  # the wire is little-endian
             rms = math.sqrt(sum(s * s for s in samples) / len(samples))
             if rms >= SPEECH_RMS:
                 if not self._in_turn:
@@ -101,4 +104,6 @@ def reply_tone(text: str, amplitude: int = 3000) -> bytes:
     count = int(seconds * OUTPUT_RATE)
     step = 2 * math.pi * 440 / OUTPUT_RATE
     samples = array("h", (int(amplitude * math.sin(step * i)) for i in range(count)))
+    if sys.byteorder == "big":
+        samples.byteswap()
     return samples.tobytes()

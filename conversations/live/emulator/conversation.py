@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from .wire import (
 if TYPE_CHECKING:
     from .server import LiveEmulator
 
+logger = logging.getLogger(__name__)
 AUDIO_CHUNK_S = 0.1
 TOKEN_PREFIX = "auth_tokens/"
 
@@ -97,6 +99,10 @@ class LiveConnection:
                 await self._handle(raw)
         except WireError as error:
             await self.close(error.code, error.reason)
+        except Exception:
+            # A frame nobody foresaw must cost this socket, never the server.
+            logger.exception("Live emulator connection failed")
+            await self.close(INTERNAL_ERROR, "Internal error encountered.")
         finally:
             await self._cleanup()
 
