@@ -1,3 +1,13 @@
 """WebSocket routes of the conversations app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import ConversationConsumer
+
+websocket_urlpatterns = [
+    path(
+        "ws/conversations/<uuid:public_id>/",
+        ConversationConsumer.as_asgi(),
+        name="conversation_socket",
+    ),
+]
