@@ -74,11 +74,14 @@ def new_context(browser: Browser, app_server) -> Iterator:
     """Open browser contexts (separate devices), optionally signed in."""
     contexts: list[BrowserContext] = []
 
-    def make(email: str | None = None, *, phone: bool = False) -> BrowserContext:
+    def make(
+        email: str | None = None, *, phone: bool = False, javascript: bool = True
+    ) -> BrowserContext:
         context = browser.new_context(
             base_url=app_server.url,
             viewport=PHONE_VIEWPORT if phone else DESKTOP_VIEWPORT,
             permissions=["microphone"],
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(15_000)
         if email:

@@ -32,6 +32,7 @@ const MIC_TEXT = {
   denied: "Microphone blocked",
   unavailable: "No microphone available",
 };
+const MOVED_TEXT = "This conversation moved to another device or tab.";
 const BACKGROUND_NOTE =
   "Voice is paused while this page is in the background: phones switch the microphone " +
   "off for pages you cannot see. It comes back on when you return.";
@@ -57,6 +58,8 @@ export class LiveConversation {
     this.upstreamStatus = "connecting";
     this.outbox = [];
     this.reclaimOnViewer = false;
+    this.movedAway = false;
+    this.takeoverPending = false;
     this.pausedForBackground = false;
 
     const find = (selector) => panel.querySelector(selector);
@@ -165,6 +168,8 @@ export class LiveConversation {
     this.panel.dataset.role = this.role;
     if (this.role === "owner") {
       this.reclaimOnViewer = true;
+      this.movedAway = false;
+      this.takeoverPending = false;
       sessionStorage.setItem(this.ownerKey, "1");
       this.hide(this.elements.presence);
       this.setComposerEnabled(this.upstreamStatus !== "disconnected");
@@ -180,18 +185,23 @@ export class LiveConversation {
       return;
     }
     this.reclaimOnViewer = false;
+    if (this.movedAway) {
+      this.becomeViewer(MOVED_TEXT, "Take it back");
+      return;
+    }
     this.becomeViewer(
       message.live_elsewhere
         ? "This conversation is live on another device or tab."
-        : "This conversation is open on another device or tab.",
+        : "This page is only watching the conversation.",
       "Continue here",
     );
   }
 
   onDeviceReplaced() {
     this.reclaimOnViewer = false;
+    this.movedAway = true;
     sessionStorage.removeItem(this.ownerKey);
-    this.becomeViewer("This conversation moved to another device or tab.", "Take it back");
+    this.becomeViewer(MOVED_TEXT, "Take it back");
     this.toasts.show("The conversation continues on another device.", { key: "presence" });
   }
 
@@ -203,8 +213,10 @@ export class LiveConversation {
     this.stopMic("off");
     this.playback.flush();
     this.elements.presenceText.textContent = text;
-    this.elements.takeover.textContent = actionLabel;
-    this.elements.takeover.disabled = false;
+    if (!this.takeoverPending) {
+      this.elements.takeover.textContent = actionLabel;
+      this.elements.takeover.disabled = false;
+    }
     this.show(this.elements.presence);
     this.hide(this.elements.final);
     this.setComposerEnabled(false);
@@ -278,6 +290,11 @@ export class LiveConversation {
 
   onError(message) {
     const text = message.message || "Something went wrong.";
+    if (message.code === "takeover_failed" && this.takeoverPending) {
+      this.takeoverPending = false;
+      this.elements.takeover.disabled = false;
+      this.elements.takeover.textContent = this.movedAway ? "Take it back" : "Continue here";
+    }
     this.toasts.show(text, { kind: "error", timeoutMs: 10000 });
     const caption = this.transcript.captionElements.assistant;
     if (caption && caption.dataset.pending === "true") this.transcript.clearCaption("assistant");
@@ -318,6 +335,7 @@ export class LiveConversation {
     });
     takeover.addEventListener("click", () => {
       if (this.send({ type: "takeover" })) {
+        this.takeoverPending = true;
         takeover.disabled = true;
         takeover.textContent = "Taking over…";
       } else {

@@ -1,0 +1,172 @@
+"""The conversation survives upstream drops, refreshes and a move to another device."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import (
+    assistant_reply,
+    open_conversation,
+    send_text,
+    shown_seqs,
+    stored_bubbles,
+    wait_until_live,
+    watch_errors,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def stored_seqs(app_server, public_id: str) -> list[int]:
+    return [item["seq"] for item in app_server.transcript(public_id)]
+
+
+@pytest.mark.app_env(LIVE_MAX_BACKOFF_MS="1500")
+def test_upstream_drop_shows_reconnecting_then_recovers_without_duplicates(
+    app_server, user_email, new_context, page_errors, screenshot
+):
+    public_id = app_server.create_conversation(user_email, "Drop test", mode="text")
+    page = new_context(user_email).new_page()
+    watch_errors(page, page_errors)
+    open_conversation(page, public_id)
+    wait_until_live(page)
+    send_text(page, "Remember the number seven.")
+    expect(assistant_reply(page, 1)).to_be_visible()
+
+    # Two failed attempts keep the page in "Reconnecting…" long enough to see it.
+    app_server.fault({"action": "fail_token_mints", "count": 2})
+    app_server.fault({"action": "drop"})
+    status = page.locator("#status")
+    expect(status).to_have_attribute("data-status", "reconnecting")
+    expect(status).to_contain_text("Reconnecting…")
+    expect(status).to_contain_text("attempt")
+    screenshot(page, "reconnecting")
+
+    wait_until_live(page)
+    expect(page.locator(".toast", has_text="Reconnected to Live")).to_be_visible()
+    send_text(page, "What number was it?")
+    reply = assistant_reply(page, 2)
+    expect(reply).to_contain_text('You first said "Remember the number seven."')
+    expect(page.locator(".item--pending")).to_have_count(0)
+    seqs = shown_seqs(page)
+    assert len(seqs) == len(set(seqs))
+    assert seqs == stored_seqs(app_server, public_id)
+
+
+def test_refresh_mid_conversation_keeps_history_and_context(
+    app_server, user_email, new_context, page_errors
+):
+    public_id = app_server.create_conversation(user_email, "Refresh", mode="text")
+    page = new_context(user_email).new_page()
+    watch_errors(page, page_errors)
+    open_conversation(page, public_id)
+    wait_until_live(page)
+    send_text(page, "My name is Ada.")
+    expect(assistant_reply(page, 1)).to_be_visible()
+
+    page.reload()
+    assert shown_seqs(page) == [1, 2]
+    wait_until_live(page)
+    expect(page.locator(".toast", has_text="Context")).to_be_visible()
+    send_text(page, "Who am I?")
+    expect(assistant_reply(page, 2)).to_contain_text('You first said "My name is Ada."')
+    assert shown_seqs(page) == [1, 2, 3, 4] == stored_seqs(app_server, public_id)
+
+    # The history is part of the page itself, even with scripts switched off.
+    plain = new_context(user_email, javascript=False).new_page()
+    open_conversation(plain, public_id)
+    expect(stored_bubbles(plain)).to_have_count(4)
+
+
+def test_another_device_sees_everything_takes_over_and_the_first_can_take_it_back(
+    app_server, user_email, new_context, page_errors, screenshot
+):
+    public_id = app_server.create_conversation(
+        user_email,
+        "Two devices",
+        mode="text",
+        items=[("user", "Earlier question"), ("assistant", "Earlier answer")],
+    )
+    laptop = new_context(user_email).new_page()
+    watch_errors(laptop, page_errors)
+    open_conversation(laptop, public_id)
+    wait_until_live(laptop)
+    send_text(laptop, "Sent from the laptop")
+    expect(laptop.locator("#transcript li[data-seq='4']")).to_be_visible()
+
+    phone = new_context(user_email, phone=True).new_page()
+    watch_errors(phone, page_errors)
+    open_conversation(phone, public_id)
+    assert shown_seqs(phone) == [1, 2, 3, 4]
+    offer = phone.locator("#presence")
+    expect(offer).to_contain_text("live on another device")
+    expect(phone.get_by_label("Message")).to_be_disabled()
+    screenshot(phone, "continue-here")
+
+    phone.get_by_role("button", name="Continue here").click()
+    wait_until_live(phone)
+    expect(offer).to_be_hidden()
+    expect(laptop.locator("#presence")).to_contain_text("moved to another device")
+    expect(laptop.get_by_label("Message")).to_be_disabled()
+    take_back = laptop.get_by_role("button", name="Take it back")
+    expect(take_back).to_be_visible()
+
+    send_text(phone, "Sent from the phone")
+    expect(phone.locator("#transcript li[data-seq='6']")).to_be_visible()
+    # The first device keeps watching the conversation as it goes on.
+    expect(laptop.locator("#transcript li[data-seq='6']")).to_be_visible()
+    screenshot(laptop, "moved-to-another-device")
+
+    take_back.click()
+    wait_until_live(laptop)
+    expect(phone.locator("#presence")).to_contain_text("moved to another device")
+    for page in (laptop, phone):
+        assert shown_seqs(page) == stored_seqs(app_server, public_id)
+
+
+def test_ending_shows_a_final_state_and_resume_carries_on(
+    app_server, user_email, new_context, page_errors, screenshot
+):
+    public_id = app_server.create_conversation(user_email, "Ending", mode="text")
+    page = new_context(user_email).new_page()
+    watch_errors(page, page_errors)
+    open_conversation(page, public_id)
+    wait_until_live(page)
+    send_text(page, "Before the break")
+    expect(assistant_reply(page, 1)).to_be_visible()
+
+    page.get_by_role("button", name="End conversation").click()
+    expect(page.locator("#status")).to_have_attribute("data-status", "disconnected")
+    expect(page.locator("#final")).to_contain_text("You ended this conversation")
+    resume = page.get_by_role("button", name="Resume")
+    expect(resume).to_be_focused()
+    expect(page.get_by_label("Message")).to_be_disabled()
+
+    resume.click()
+    wait_until_live(page)
+    expect(page.locator("#final")).to_be_hidden()
+    send_text(page, "After the break")
+    expect(assistant_reply(page, 2)).to_be_visible()
+
+
+@pytest.mark.app_env(LIVE_MAX_ATTEMPTS="2", LIVE_MAX_BACKOFF_MS="600")
+def test_after_the_server_gives_up_resume_brings_it_back(
+    app_server, user_email, new_context, page_errors, screenshot
+):
+    public_id = app_server.create_conversation(user_email, "Gave up", mode="text")
+    page = new_context(user_email).new_page()
+    watch_errors(page, page_errors)
+    open_conversation(page, public_id)
+    wait_until_live(page)
+
+    app_server.fault({"action": "fail_token_mints", "count": 2})
+    app_server.fault({"action": "drop"})
+    expect(page.locator("#status")).to_have_attribute("data-reason", "gave_up")
+    expect(page.locator("#final")).to_contain_text("could not be reached")
+    screenshot(page, "gave-up")
+
+    page.get_by_role("button", name="Resume").click()
+    wait_until_live(page)
+    send_text(page, "Are you back?")
+    expect(assistant_reply(page, 1)).to_be_visible()
