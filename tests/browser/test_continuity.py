@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
+
+from tests.harness import ROOT, Worker
 
 from .helpers import (
     assistant_reply,
@@ -170,3 +176,46 @@ def test_after_the_server_gives_up_resume_brings_it_back(
     wait_until_live(page)
     send_text(page, "Are you back?")
     expect(assistant_reply(page, 1)).to_be_visible()
+
+
+def test_the_page_reconnects_by_itself_when_the_server_comes_back(
+    app_server, user_email, new_context, page_errors
+):
+    public_id = app_server.create_conversation(
+        user_email, "Server restart", mode="text"
+    )
+    page = new_context(user_email).new_page()
+    watch_errors(page, page_errors)
+    open_conversation(page, public_id)
+    wait_until_live(page)
+    send_text(page, "Before the restart")
+    expect(assistant_reply(page, 1)).to_be_visible()
+
+    worker = app_server.workers[0]
+    worker.kill()
+    status = page.locator("#status")
+    expect(status).to_have_attribute("data-layer", "page")
+    expect(status).to_contain_text("Reconnecting…")
+
+    # The same address comes back, as after a deploy or a crash.
+    log = (app_server.tmp_dir / "daphne-restarted.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(worker.port)]
+        + ["config.asgi:application"],
+        cwd=ROOT,
+        env=app_server.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    app_server.workers.append(
+        Worker(port=worker.port, process=process, log_path=Path(log.name))
+    )
+    page.wait_for_function(
+        "window.continuum.role === 'owner' && window.continuum.status === 'connected'",
+        timeout=30_000,
+    )
+    send_text(page, "After the restart")
+    expect(assistant_reply(page, 2)).to_contain_text(
+        'You first said "Before the restart"'
+    )
+    assert shown_seqs(page) == [1, 2, 3, 4] == stored_seqs(app_server, public_id)

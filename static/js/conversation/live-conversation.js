@@ -166,6 +166,7 @@ export class LiveConversation {
     const previous = this.role;
     this.role = message.role === "owner" ? "owner" : "viewer";
     this.panel.dataset.role = this.role;
+    this.status.setElsewhere(this.role !== "owner");
     if (this.role === "owner") {
       this.reclaimOnViewer = true;
       this.movedAway = false;
@@ -185,6 +186,7 @@ export class LiveConversation {
       return;
     }
     this.reclaimOnViewer = false;
+    this.status.setUpstream({ status: message.live_elsewhere ? "connected" : "disconnected" });
     if (this.movedAway) {
       this.becomeViewer(MOVED_TEXT, "Take it back");
       return;
@@ -208,6 +210,7 @@ export class LiveConversation {
   becomeViewer(text, actionLabel) {
     this.role = "viewer";
     this.panel.dataset.role = "viewer";
+    this.status.setElsewhere(true);
     this.outbox = [];
     this.transcript.clearPending();
     this.stopMic("off");
@@ -255,6 +258,7 @@ export class LiveConversation {
 
   onSessionCreated(message) {
     this.panel.dataset.runId = String(message.run_id);
+    if (this.role !== "owner") return;
     if (message.resumed || Number(message.run_id) >= 1) {
       this.toasts.show(`Reconnected to Live (reconnection ${message.run_id}).`, {
         key: "session",
@@ -270,7 +274,7 @@ export class LiveConversation {
         ? "Context rebuilt from the saved transcript: Live starts fresh with the conversation so far."
         : "Context restored: Live kept the conversation's memory.";
     this.panel.dataset.contextSource = message.source || "";
-    this.toasts.show(text, { key: "context" });
+    if (this.role === "owner") this.toasts.show(text, { key: "context" });
   }
 
   onDelta(message) {

@@ -31,6 +31,7 @@ export class StatusIndicator {
     this.countdown.setAttribute("aria-hidden", "true");
     this.root.append(this.label, this.detail, this.countdown);
     this.upstream = { status: "connecting" };
+    this.elsewhere = false;
     this.browser = { state: "connecting", attempt: 0, retryAt: 0, online: true };
     this.retryAt = 0;
     this.timer = null;
@@ -45,6 +46,12 @@ export class StatusIndicator {
       reason: message.reason,
       retryAt: message.retry_in_ms != null ? Date.now() + Number(message.retry_in_ms) : 0,
     };
+    this.render();
+  }
+
+  /** Whether the live session belongs to another device or tab. */
+  setElsewhere(elsewhere) {
+    this.elsewhere = elsewhere;
     this.render();
   }
 
@@ -72,6 +79,7 @@ export class StatusIndicator {
       } else if (status === "disconnected") {
         detail = DISCONNECTED_DETAILS[this.upstream.reason] || "";
       }
+      if (this.elsewhere && status !== "disconnected") detail = "on another device";
     } else {
       layer = "page";
       status = browser.attempt > 1 || browser.state === "waiting" ? "reconnecting" : "connecting";
