@@ -109,7 +109,7 @@ def test_detail_renders_the_markup_the_browser_client_attaches_to(
     assert '<ol id="transcript" class="transcript">' in html
     assert 'data-seq="1" data-role="user" data-interrupted="true"' in html
     assert "&lt;b&gt;Hi&lt;/b&gt;" in html
-    for element_id in ('id="status"', 'id="composer"', 'id="mic"', 'id="end"'):
+    for element_id in ('id="status"', 'id="composer"', 'id="end"', 'id="toasts"'):
         assert element_id in html
 
 
