@@ -70,7 +70,8 @@ class LiveConfig:
             raise ValueError("response_modality must be 'AUDIO' or 'TEXT'")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.base_delay_s < 0 or self.max_delay_s < self.base_delay_s:
-            raise ValueError("need 0 <= base_delay_s <= max_delay_s")
+        # A base above the cap is fine: the cap wins.
+        if self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ValueError("backoff delays cannot be negative")
         if self.liveness_timeout_s <= 0:
             raise ValueError("liveness_timeout_s must be positive")

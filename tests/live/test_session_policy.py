@@ -67,3 +67,8 @@ def test_invalid_argument_after_a_resume_restores_from_transcript():
 def test_auth_failure_during_a_resume_stays_fatal():
     reason = "Method doesn't allow unregistered callers (callers without identity)."
     assert classify_close(1008, reason, resumed=True) is CloseAction.FATAL
+
+
+def test_a_cap_below_the_base_delay_wins():
+    backoff = Backoff(0.5, 0.2, rng=random.Random(4))
+    assert max(backoff.delay(3) for _ in range(50)) <= 0.2
