@@ -259,7 +259,7 @@ export class LiveConversation {
   onSessionCreated(message) {
     this.panel.dataset.runId = String(message.run_id);
     if (this.role !== "owner") return;
-    if (message.resumed || Number(message.run_id) >= 1) {
+    if (message.resumed && Number(message.run_id) >= 1) {
       this.toasts.show(`Reconnected to Live (reconnection ${message.run_id}).`, {
         key: "session",
       });
