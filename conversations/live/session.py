@@ -448,8 +448,9 @@ class LiveSession:
             self._connection = None
             return _Ended(self._close_reason, None, 1000, "closed by the client")
 
-        await self._set_status("connected")
+        # The caller records the run before it tells anyone the session is up.
         await self._notify("on_connection", run_id, attempt.began)
+        await self._set_status("connected")
         if attempt.began == "resumed_with_handle":
             if not quiet:
                 await self._notify("on_context_restored", "handle")
