@@ -163,7 +163,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             self.conversation, publish=self._publish, send_audio=self._send_audio
         )
         self._lease_keeper = self._spawn(self._keep_lease())
-        await self._send_presence()
+        # Every socket of the conversation, this one included, re-reads presence.
         await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
         await self.relay.start()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,7 @@ def live_config_for(conversation: Conversation) -> LiveConfig:
         output_transcription=True,
         compression=Compression() if settings.LIVE_COMPRESSION else None,
         max_attempts=settings.LIVE_MAX_ATTEMPTS,
+        base_delay_s=min(0.5, settings.LIVE_MAX_BACKOFF_MS / 1000),
         max_delay_s=settings.LIVE_MAX_BACKOFF_MS / 1000,
     )
 
@@ -66,6 +68,46 @@ def item_payload(item: TranscriptItem) -> dict[str, Any]:
         "interrupted": item.interrupted,
         "created_at": item.created_at.isoformat(),
     }
+
+
+@dataclass(frozen=True)
+class ResumePlan:
+    conversation: Conversation
+    handle: str | None
+    handle_issued_at: datetime | None
+    unanswered: list[TranscriptItem]
+
+
+def _resume_plan(conversation_pk: int) -> ResumePlan:
+    """Decide how to continue a conversation from what the database holds.
+
+    The stored handle covers the transcript up to ``last_consumed_index``. A turn
+    stored after that and already answered means the handle is missing context
+    the transcript has (its owner died before the newer handle was saved): then
+    the transcript, not the handle, restores the session. Typed turns after the
+    last answer were never answered and are sent again.
+    """
+    conversation = Conversation.objects.get(pk=conversation_pk)
+    last_answer = selectors.latest_seq_of_role(
+        conversation=conversation, role=TranscriptItem.Role.ASSISTANT
+    )
+    unanswered = [
+        item
+        for item in selectors.items_after(
+            conversation=conversation, after_seq=last_answer
+        )
+        if item.role == TranscriptItem.Role.USER
+        and item.modality == TranscriptItem.Modality.TEXT
+    ]
+    handle = conversation.resumption_handle or None
+    if handle and last_answer > conversation.last_consumed_index:
+        handle = None
+    return ResumePlan(
+        conversation=conversation,
+        handle=handle,
+        handle_issued_at=conversation.resumption_handle_issued_at if handle else None,
+        unanswered=unanswered,
+    )
 
 
 class ConversationRelay:
@@ -94,18 +136,20 @@ class ConversationRelay:
 
     async def start(self) -> None:
         """Open (or resume) the Live session from what the database holds."""
-        conversation = await database_sync_to_async(Conversation.objects.get)(
-            pk=self.conversation.pk
-        )
-        self.conversation = conversation
+        plan = await database_sync_to_async(_resume_plan)(self.conversation.pk)
+        self.conversation = plan.conversation
         self._session = LiveSession(
             self._config,
             self,
-            resume_handle=conversation.resumption_handle or None,
-            handle_issued_at=conversation.resumption_handle_issued_at,
-            first_run_id=conversation.next_run_id,
+            resume_handle=plan.handle,
+            handle_issued_at=plan.handle_issued_at,
+            first_run_id=plan.conversation.next_run_id,
             seed_provider=self._seed,
         )
+        # Turns stored but never answered (their owner went away first) go out
+        # again; the session's ledger sends each exactly once.
+        for item in plan.unanswered:
+            await self._session.send_text(item.content, turn_id=item.seq)
         await self._session.start()
 
     async def stop(self, reason: str) -> None:
@@ -201,8 +245,13 @@ class ConversationRelay:
             )
 
     async def on_handle(self, handle: str, issued_at: datetime) -> None:
+        pending = self._session.pending_turn_ids if self._session else []
+        covered_seq = min(pending) - 1 if pending else self.conversation.next_seq - 1
         await database_sync_to_async(services.store_resumption_handle)(
-            conversation=self.conversation, handle=handle, issued_at=issued_at
+            conversation=self.conversation,
+            handle=handle,
+            issued_at=issued_at,
+            covered_seq=covered_seq,
         )
 
     async def on_context_restored(self, source: str) -> None:

@@ -110,3 +110,14 @@ def all_transcript_items(*, conversation: Conversation) -> Iterator[TranscriptIt
         .order_by("seq")
         .iterator(chunk_size=2000)
     )
+
+
+def latest_seq_of_role(*, conversation: Conversation, role: str) -> int:
+    """Return the highest `seq` among the conversation's items of `role`, or 0."""
+    seq = (
+        TranscriptItem.objects.filter(conversation=conversation, role=role)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    return seq or 0

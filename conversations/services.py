@@ -175,18 +175,33 @@ def record_transcript_item(
 
 @transaction.atomic
 def store_resumption_handle(
-    *, conversation: Conversation, handle: str, issued_at: datetime
+    *,
+    conversation: Conversation,
+    handle: str,
+    issued_at: datetime,
+    covered_seq: int | None = None,
 ) -> None:
-    """Keep `handle` as the newest resumption handle (server-side only)."""
+    """Keep `handle` as the newest resumption handle (server-side only).
+
+    `covered_seq` is the highest transcript seq whose turn the handle's context
+    holds (stored as `last_consumed_index`); a resume from the database uses it
+    to tell whether the handle is missing turns that the transcript has.
+    """
     if not isinstance(handle, str) or not handle:
         raise ValidationError({"handle": "A resumption handle must be non-empty."})
     if timezone.is_naive(issued_at):
         raise ValidationError({"issued_at": "issued_at must be timezone-aware."})
-    Conversation.objects.filter(pk=conversation.pk).update(
-        resumption_handle=handle,
-        resumption_handle_issued_at=issued_at,
-        updated_at=timezone.now(),
-    )
+    if covered_seq is not None and covered_seq < 0:
+        raise ValidationError({"covered_seq": "covered_seq cannot be negative."})
+    fields = {
+        "resumption_handle": handle,
+        "resumption_handle_issued_at": issued_at,
+        "updated_at": timezone.now(),
+    }
+    if covered_seq is not None:
+        fields["last_consumed_index"] = covered_seq
+        conversation.last_consumed_index = covered_seq
+    Conversation.objects.filter(pk=conversation.pk).update(**fields)
     conversation.resumption_handle = handle
     conversation.resumption_handle_issued_at = issued_at
 

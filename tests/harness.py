@@ -305,3 +305,6 @@ def app_server(tmp_path, request):
         yield server
     finally:
         server.stop()
+        # Shown by pytest only when the test failed.
+        for worker in server.workers:
+            print(f"--- daphne :{worker.port} ---\n{worker.log()[-6000:]}")
