@@ -78,7 +78,7 @@ class ResumePlan:
     unanswered: list[TranscriptItem]
 
 
-def _resume_plan(conversation_pk: int) -> ResumePlan:
+def resume_plan(conversation_pk: int) -> ResumePlan:
     """Decide how to continue a conversation from what the database holds.
 
     The stored handle covers the transcript up to ``last_consumed_index``. A turn
@@ -136,7 +136,7 @@ class ConversationRelay:
 
     async def start(self) -> None:
         """Open (or resume) the Live session from what the database holds."""
-        plan = await database_sync_to_async(_resume_plan)(self.conversation.pk)
+        plan = await database_sync_to_async(resume_plan)(self.conversation.pk)
         self.conversation = plan.conversation
         self._session = LiveSession(
             self._config,
