@@ -60,6 +60,8 @@ export class LiveConversation {
     this.reclaimOnViewer = false;
     this.movedAway = false;
     this.takeoverPending = false;
+    this.focusComposerNext = false;
+    this.reclaiming = false;
     this.pausedForBackground = false;
 
     const find = (selector) => panel.querySelector(selector);
@@ -171,10 +173,17 @@ export class LiveConversation {
       this.reclaimOnViewer = true;
       this.movedAway = false;
       this.takeoverPending = false;
+      this.elements.takeover.disabled = false;
+      this.reclaiming = false;
       sessionStorage.setItem(this.ownerKey, "1");
       this.hide(this.elements.presence);
+      if (previous === "viewer" && !this.reclaiming) {
+        this.toasts.show("You are continuing here.", { key: "presence" });
+        // The button that had focus is gone: carry on where typing happens.
+        const focus = document.activeElement;
+        this.focusComposerNext = !focus || focus === document.body || this.panel.contains(focus);
+      }
       this.setComposerEnabled(this.upstreamStatus !== "disconnected");
-      if (previous === "viewer") this.toasts.show("You are continuing here.", { key: "presence" });
       const queued = this.outbox.splice(0);
       for (const queuedMessage of queued) this.socket.send(queuedMessage);
       if (this.mic && this.mic.state === "live") this.send({ type: "mic", state: "live" });
@@ -183,6 +192,7 @@ export class LiveConversation {
     if (this.reclaimOnViewer && this.send({ type: "takeover" })) {
       // This tab held the conversation a moment ago (reload or a network blip).
       this.reclaimOnViewer = false;
+      this.reclaiming = true;
       return;
     }
     this.reclaimOnViewer = false;
@@ -294,8 +304,12 @@ export class LiveConversation {
 
   onError(message) {
     const text = message.message || "Something went wrong.";
-    if (message.code === "takeover_failed" && this.takeoverPending) {
+    if (message.code === "takeover_failed") {
       this.takeoverPending = false;
+      if (this.reclaiming) {
+        this.reclaiming = false;
+        this.becomeViewer("This conversation is live on another device or tab.", "Continue here");
+      }
       this.elements.takeover.disabled = false;
       this.elements.takeover.textContent = this.movedAway ? "Take it back" : "Continue here";
     }
@@ -387,6 +401,10 @@ export class LiveConversation {
     this.elements.controls.disabled = !enabled;
     this.elements.end.disabled = !enabled;
     this.panel.dataset.composer = enabled ? "enabled" : "disabled";
+    if (enabled && this.focusComposerNext) {
+      this.focusComposerNext = false;
+      this.elements.text.focus();
+    }
   }
 
   // -- microphone ----------------------------------------------------------------

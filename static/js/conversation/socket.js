@@ -37,6 +37,7 @@ export class ConversationSocket extends EventTarget {
     this.openedAt = 0;
     this.stopped = false;
     this.lastTick = Date.now();
+    this.wasVisible = document.visibilityState === "visible";
     this.wakeTimer = null;
     this.onOnline = () => this.reconnectNow();
     this.onOffline = () => this.emitState();
@@ -200,6 +201,11 @@ export class ConversationSocket extends EventTarget {
     const now = Date.now();
     const gap = now - this.lastTick;
     this.lastTick = now;
+    // Hidden tabs have their timers throttled: a long gap there is not a sleep.
+    if (document.visibilityState !== "visible" || !this.wasVisible) {
+      this.wasVisible = document.visibilityState === "visible";
+      return;
+    }
     if (gap > WAKE_GAP_MS && this.state === "open") this.refresh();
   }
 
