@@ -15,11 +15,12 @@ def test_page_socket_retries_at_once_then_backs_off_with_jitter_under_a_cap(
     delays = page.evaluate(
         """async () => {
             const { backoffDelay } = await import("/static/js/conversation/socket.js");
-            const options = (random) => ({ baseMs: 500, capMs: 4000, random });
+            const top = { baseMs: 500, capMs: 4000, random: () => 1 };
+            const bottom = { ...top, random: () => 0 };
             return {
-                first: backoffDelay(1, options(() => 1)),
-                highest: [2, 3, 4, 5, 6, 9].map((n) => backoffDelay(n, options(() => 1))),
-                lowest: backoffDelay(6, options(() => 0)),
+                first: backoffDelay(1, top),
+                highest: [2, 3, 4, 5, 6, 9].map((n) => backoffDelay(n, top)),
+                lowest: backoffDelay(6, bottom),
             };
         }"""
     )
