@@ -219,3 +219,26 @@ def test_the_page_reconnects_by_itself_when_the_server_comes_back(
         'You first said "Before the restart"'
     )
     assert shown_seqs(page) == [1, 2, 3, 4] == stored_seqs(app_server, public_id)
+
+
+def test_going_offline_holds_messages_and_reconnects_when_back_online(
+    app_server, user_email, new_context, page_errors
+):
+    public_id = app_server.create_conversation(user_email, "Tunnel", mode="text")
+    context = new_context(user_email)
+    page = context.new_page()
+    watch_errors(page, page_errors)
+    open_conversation(page, public_id)
+    wait_until_live(page)
+
+    context.set_offline(True)
+    status = page.locator("#status")
+    expect(status).to_contain_text("You're offline")
+    send_text(page, "Typed in the tunnel")
+    expect(page.locator(".item--pending")).to_contain_text("Typed in the tunnel")
+
+    context.set_offline(False)
+    wait_until_live(page)
+    expect(assistant_reply(page, 1)).to_contain_text('You said "Typed in the tunnel"')
+    expect(page.locator(".item--pending")).to_have_count(0)
+    assert shown_seqs(page) == [1, 2] == stored_seqs(app_server, public_id)

@@ -155,7 +155,8 @@ export class LiveConversation {
 
   /** Send now if this page holds the conversation, otherwise once it does. */
   sendWhenOwner(message) {
-    if (this.role === "owner" && this.socket.send(message)) return;
+    // Offline, an "open" socket may be a dead one: hold the message until it is back.
+    if (this.role === "owner" && navigator.onLine && this.socket.send(message)) return;
     this.outbox.push(message);
   }
 

@@ -39,8 +39,17 @@ export class ConversationSocket extends EventTarget {
     this.lastTick = Date.now();
     this.wasVisible = document.visibilityState === "visible";
     this.wakeTimer = null;
-    this.onOnline = () => this.reconnectNow();
-    this.onOffline = () => this.emitState();
+    this.wentOffline = false;
+    this.onOnline = () => {
+      // A socket that lived through a network change is often half-open.
+      if (this.wentOffline && this.state === "open") this.refresh();
+      else this.reconnectNow();
+      this.wentOffline = false;
+    };
+    this.onOffline = () => {
+      this.wentOffline = true;
+      this.emitState();
+    };
   }
 
   get isOpen() {

@@ -70,7 +70,7 @@ export class StatusIndicator {
     let detail = "";
     let retryAt = 0;
     const browser = this.browser;
-    if (browser.state === "open" || browser.state === "stopped") {
+    if (browser.state === "stopped" || (browser.state === "open" && browser.online)) {
       layer = "live";
       status = this.upstream.status;
       if (status === "reconnecting") {
@@ -82,7 +82,8 @@ export class StatusIndicator {
       if (this.elsewhere && status !== "disconnected") detail = "on another device";
     } else {
       layer = "page";
-      status = browser.attempt > 1 || browser.state === "waiting" ? "reconnecting" : "connecting";
+      const retrying = browser.attempt > 1 || browser.state !== "connecting";
+      status = retrying || !browser.online ? "reconnecting" : "connecting";
       if (!browser.online) detail = "You're offline. Waiting for the network…";
       else if (status === "reconnecting") detail = `to Continuum, attempt ${browser.attempt}`;
       retryAt = browser.retryAt;
