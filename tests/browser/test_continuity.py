@@ -144,7 +144,8 @@ def test_ending_shows_a_final_state_and_resume_carries_on(
 
     page.get_by_role("button", name="End conversation").click()
     expect(page.locator("#status")).to_have_attribute("data-status", "disconnected")
-    expect(page.locator("#final")).to_contain_text("You ended this conversation")
+    expect(page.locator("#status")).to_contain_text("You ended this conversation")
+    expect(page.locator("#final")).to_contain_text("saved")
     resume = page.get_by_role("button", name="Resume")
     expect(resume).to_be_focused()
     expect(page.get_by_label("Message")).to_be_disabled()
@@ -169,7 +170,8 @@ def test_after_the_server_gives_up_resume_brings_it_back(
     app_server.fault({"action": "fail_token_mints", "count": 2})
     app_server.fault({"action": "drop"})
     expect(page.locator("#status")).to_have_attribute("data-reason", "gave_up")
-    expect(page.locator("#final")).to_contain_text("could not be reached")
+    expect(page.locator("#status")).to_contain_text("could not be reached")
+    expect(page.locator("#final")).to_contain_text("Nothing is lost")
     screenshot(page, "gave-up")
 
     page.get_by_role("button", name="Resume").click()

@@ -13,10 +13,10 @@ import { TranscriptView, scrollToBottom } from "./transcript.js";
 const MAX_TEXT_LENGTH = 4000;
 const RESUMABLE_REASONS = new Set(["user", "gave_up", "error", "idle"]);
 const FINAL_TEXT = {
-  user: "You ended this conversation. It is saved; resume it whenever you like.",
-  gave_up: "Live could not be reached after several tries. Nothing is lost: resume when you are ready.",
-  error: "The connection to Live failed. Nothing is lost: try resuming.",
-  idle: "The conversation was paused after a while without activity.",
+  user: "The conversation is saved. Resume it whenever you like.",
+  gave_up: "Nothing is lost: the conversation is saved. Resume when you are ready.",
+  error: "Nothing is lost: the conversation is saved. Try resuming.",
+  idle: "The conversation is saved. Resume it to carry on.",
 };
 const FATAL_TEXT = {
   signed_out: "You were signed out. Sign in again to carry on.",
