@@ -220,3 +220,26 @@ async def test_flood_is_throttled_and_nothing_is_stored_twice(
         error, _ = await receive_until(communicator, "error")
     assert error["code"] == "rate_limited"
     await communicator.disconnect()
+
+
+async def test_a_flooding_socket_does_not_slow_another_users_conversation(
+    conversation, user, other_user, live_settings
+):
+    theirs = await sync_to_async(services.create_conversation)(
+        owner=other_user, title="Theirs", mode="text"
+    )
+    flooder, _ = await open_socket(conversation, user)
+    await flooder.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(flooder, "session.created")
+    calm, _ = await open_socket(theirs, other_user)
+    await calm.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(calm, "session.created")
+    for _ in range(200):
+        await flooder.send_to(text_data="{garbage")
+    await calm.send_json_to({"type": "text", "text": "Are you there?"})
+    _, seen = await receive_until(calm, "turn.complete")
+    assert [m["type"] for m in seen if m["type"] == "error"] == []
+    answer = [m for m in seen if m["type"] == "transcript.item"][-1]
+    assert answer["content"].startswith("Turn 1.")
+    await flooder.disconnect()
+    await calm.disconnect()
