@@ -54,3 +54,10 @@ def emulator_thread():
     running = start_in_thread(EmulatorConfig(reply_chunk_delay_s=0.005))
     yield running
     running.stop()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # Playwright's sync API keeps an event loop running in the main thread until
+    # the session ends, so every async test must run before the first browser test.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
