@@ -66,6 +66,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         self.greeted = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lease_keeper: asyncio.Task[Any] | None = None
+        self._takeover: asyncio.Task[Any] | None = None
         self._text_limit = TokenBucket(rate=10, burst=30)
         self._audio_limit = TokenBucket(rate=60, burst=120)
         self._throttle_told_at = 0.0
@@ -105,7 +106,8 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if not self.greeted:
             raise BrowserProtocolError("hello_first", 'Send "hello" first.')
         if isinstance(command, Takeover):
-            self._spawn(self._take_over())
+            if self._takeover is None or self._takeover.done():
+                self._takeover = self._spawn(self._take_over())
             return
         relay = self._owned_relay()
         if isinstance(command, Audio):
