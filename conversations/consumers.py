@@ -36,9 +36,10 @@ from .browser_protocol import (
     parse_binary_frame,
     parse_text_frame,
 )
+from .exports import item_as_dict
 from .models import Conversation
 from .ratelimit import TokenBucket
-from .relay import ConversationRelay, item_payload
+from .relay import ConversationRelay
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +281,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             )
             for item in items:
                 await self.send(
-                    text_data=event("transcript.item", **item_payload(item))
+                    text_data=event("transcript.item", **item_as_dict(item))
                 )
             if len(items) < REPLAY_BATCH:
                 return

@@ -29,16 +29,21 @@ def _conversation_fields(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def _item_fields(item: TranscriptItem) -> dict[str, Any]:
+def item_as_dict(item: TranscriptItem) -> dict[str, Any]:
+    """A stored item as its owner sees it, in exports and on the socket."""
     return {
         "seq": item.seq,
         "role": item.role,
         "modality": item.modality,
         "content": item.content,
         "interrupted": item.interrupted,
-        "run_id": item.run.run_id if item.run is not None else None,
         "created_at": item.created_at.isoformat(),
     }
+
+
+def _item_fields(item: TranscriptItem) -> dict[str, Any]:
+    run_id = item.run.run_id if item.run is not None else None
+    return {**item_as_dict(item), "run_id": run_id}
 
 
 def conversation_as_json(

@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from . import selectors, services
+from .exports import item_as_dict
 from .live import protocol
 from .live.config import Compression, LiveConfig
 from .live.session import LiveSession
@@ -56,18 +57,6 @@ def live_config_for(conversation: Conversation) -> LiveConfig:
         base_delay_s=min(0.5, settings.LIVE_MAX_BACKOFF_MS / 1000),
         max_delay_s=settings.LIVE_MAX_BACKOFF_MS / 1000,
     )
-
-
-def item_payload(item: TranscriptItem) -> dict[str, Any]:
-    """A stored item as the browser sees it (never the handle or internal ids)."""
-    return {
-        "seq": item.seq,
-        "role": item.role,
-        "modality": item.modality,
-        "content": item.content,
-        "interrupted": item.interrupted,
-        "created_at": item.created_at.isoformat(),
-    }
 
 
 @dataclass(frozen=True)
@@ -174,7 +163,7 @@ class ConversationRelay:
             content=text,
             run=self._run,
         )
-        await self._publish("transcript.item", item_payload(item))
+        await self._publish("transcript.item", item_as_dict(item))
         if self._session is not None:
             await self._session.send_text(text, turn_id=item.seq)
 
@@ -296,7 +285,7 @@ class ConversationRelay:
                 run=self._run,
                 interrupted=turn.interrupted,
             )
-            await self._publish("transcript.item", item_payload(item))
+            await self._publish("transcript.item", item_as_dict(item))
 
     async def _seed(self, pending_turn_ids: set[Any]) -> list[tuple[str, str]]:
         """History for a new Live session, minus the turns about to be replayed."""
@@ -315,5 +304,5 @@ class ConversationRelay:
         )
         await self._publish(
             "context.restored",
-            {"items": [item_payload(item) for item in page.items], "source": source},
+            {"items": [item_as_dict(item) for item in page.items], "source": source},
         )
