@@ -21,7 +21,7 @@ from . import selectors, services
 from .exports import item_as_dict
 from .live import protocol
 from .live.config import Compression, LiveConfig
-from .live.session import LiveSession
+from .live.session import BaseLiveListener, LiveSession
 from .models import Conversation, Run, TranscriptItem
 from .turns import FinishedTurn, TurnAggregator
 
@@ -99,7 +99,7 @@ def resume_plan(conversation_pk: int) -> ResumePlan:
     )
 
 
-class ConversationRelay:
+class ConversationRelay(BaseLiveListener):
     """Carries a conversation's Live session for the socket that owns it."""
 
     def __init__(
@@ -242,9 +242,6 @@ class ConversationRelay:
             issued_at=issued_at,
             covered_seq=covered_seq,
         )
-
-    async def on_context_restored(self, source: str) -> None:
-        """Covered by ``on_connection``'s ``began``; nothing more to tell."""
 
     async def on_warning(self, kind: str, detail: str) -> None:
         await self._publish("warning", {"kind": kind, "message": detail})
