@@ -112,6 +112,10 @@ def main() -> int:
             )
             short = build(user, "Short", PAGE_SIZE)
             long = build(user, "Long", args.items)
+            if connection.vendor == "postgresql":
+                # As autovacuum would after a bulk load: current planner statistics.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             client = Client()
             client.force_login(user)
             print(f"database: {connection.vendor}; rounds: {args.rounds}")
