@@ -76,6 +76,7 @@ class Run(models.Model):
         BROWSER_LEFT = "browser_left", "Browser left"
         GAVE_UP = "gave_up", "Gave up"
         ERROR = "error", "Error"
+        WORKER_LOST = "worker_lost", "Worker lost"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="runs"

@@ -74,9 +74,11 @@ def resume_plan(conversation_pk: int) -> ResumePlan:
     stored after that and already answered means the handle is missing context
     the transcript has (its owner died before the newer handle was saved): then
     the transcript, not the handle, restores the session. Typed turns after the
-    last answer were never answered and are sent again.
+    last answer were never answered and are sent again. Runs that a vanished
+    worker left open are closed first, so the run timeline stays truthful.
     """
     conversation = Conversation.objects.get(pk=conversation_pk)
+    services.close_abandoned_runs(conversation=conversation)
     last_answer = selectors.latest_seq_of_role(
         conversation=conversation, role=TranscriptItem.Role.ASSISTANT
     )
@@ -91,10 +93,16 @@ def resume_plan(conversation_pk: int) -> ResumePlan:
     handle = conversation.resumption_handle or None
     if handle and last_answer > conversation.last_consumed_index:
         handle = None
+    # Live keeps a handle for two hours after the session's last connection
+    # ended, so its age counts from whichever came later.
+    valid_from = conversation.resumption_handle_issued_at
+    last_ended = selectors.last_run_ended_at(conversation=conversation)
+    if handle and valid_from and last_ended and last_ended > valid_from:
+        valid_from = last_ended
     return ResumePlan(
         conversation=conversation,
         handle=handle,
-        handle_issued_at=conversation.resumption_handle_issued_at if handle else None,
+        handle_issued_at=valid_from if handle else None,
         unanswered=unanswered,
     )
 

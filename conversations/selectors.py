@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from .models import Conversation, TranscriptItem
+from .models import Conversation, Run, TranscriptItem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -121,3 +122,13 @@ def latest_seq_of_role(*, conversation: Conversation, role: str) -> int:
         .first()
     )
     return seq or 0
+
+
+def last_run_ended_at(*, conversation: Conversation) -> datetime | None:
+    """When the conversation's most recent upstream connection ended, if it did."""
+    return (
+        Run.objects.filter(conversation=conversation, ended_at__isnull=False)
+        .order_by("-ended_at")
+        .values_list("ended_at", flat=True)
+        .first()
+    )

@@ -227,3 +227,16 @@ def set_conversation_state(*, conversation: Conversation, state: str) -> Convers
     )
     conversation.state = state
     return conversation
+
+
+@transaction.atomic
+def close_abandoned_runs(*, conversation: Conversation) -> int:
+    """End the runs a vanished worker left open; returns how many there were.
+
+    Only the lease holder calls this, so no open run can still be in use.
+    """
+    return Run.objects.filter(conversation=conversation, ended_at__isnull=True).update(
+        ended_at=timezone.now(),
+        end_reason=Run.EndReason.WORKER_LOST,
+        close_reason="The worker holding this connection stopped without closing it.",
+    )

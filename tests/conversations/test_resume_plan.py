@@ -64,3 +64,23 @@ def test_unanswered_typed_turns_are_sent_again_in_order(conversation):
     plan = resume_plan(conversation.pk)
     assert plan.handle == "handle-1"
     assert [item.content for item in plan.unanswered] == ["two", "three"]
+
+
+def test_runs_left_open_by_a_vanished_worker_are_closed(conversation):
+    services.start_run(conversation=conversation, began="new")
+    resume_plan(conversation.pk)
+    run = conversation.runs.get()
+    assert run.ended_at is not None
+    assert run.end_reason == "worker_lost"
+
+
+def test_handle_age_counts_from_the_last_connection_end(conversation):
+    issued = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    services.store_resumption_handle(
+        conversation=conversation, handle="h", issued_at=issued, covered_seq=0
+    )
+    run = services.start_run(conversation=conversation, began="resumed_with_handle")
+    services.finish_run(run=run, end_reason="browser_left")
+    plan = resume_plan(conversation.pk)
+    run.refresh_from_db()
+    assert plan.handle_issued_at == run.ended_at

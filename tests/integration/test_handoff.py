@@ -111,3 +111,4 @@ async def test_killed_worker_loses_nothing_persisted(app_server, account):
     assert answer["content"] == reply(3, "three", "one")
     await phone.close()
     assert_consistent(app_server, public_id)
+    assert app_server.runs(public_id)[0]["end_reason"] == "worker_lost"
