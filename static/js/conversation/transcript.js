@@ -32,6 +32,11 @@ export class TranscriptView {
     this.seqs = new Set();
     this.firstShownSeq = Infinity;
     this.highestSeq = initialLastSeq;
+    // Server-rendered times are UTC; show every time in the reader's own zone.
+    for (const time of list.querySelectorAll("time[datetime]")) {
+      const text = formatTime(time.dateTime);
+      if (text) time.textContent = text;
+    }
     for (const element of list.querySelectorAll("[data-seq]")) {
       const seq = Number(element.dataset.seq);
       this.seqs.add(seq);
