@@ -60,6 +60,13 @@ ensure_chromium() {
   fi
 }
 
+ensure_openssl() {
+  # The emulator's TLS mode makes its self-signed certificate with openssl.
+  if ! command -v openssl >/dev/null; then
+    apt_install openssl
+  fi
+}
+
 serve() {
   ensure_python requirements.txt
   export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
@@ -80,6 +87,7 @@ run_tests() {
   ensure_postgres
   ensure_redis
   ensure_chromium
+  ensure_openssl
   export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/usr/bin/chromium
   mkdir -p artifacts
   "$PY" -m ruff check .
