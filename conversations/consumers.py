@@ -37,6 +37,7 @@ from .browser_protocol import (
     parse_text_frame,
 )
 from .exports import item_as_dict
+from .fanout import conversation_group
 from .models import Conversation
 from .ratelimit import TokenBucket
 from .relay import ConversationRelay
@@ -62,7 +63,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         except Http404:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.group = f"conversation.{self.conversation.public_id.hex}"
+        self.group = conversation_group(self.conversation.public_id)
         self.relay: ConversationRelay | None = None
         self.greeted = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -243,6 +244,15 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def lease_release(self, message: dict[str, Any]) -> None:
         if self.relay is not None:
             await self._hand_over()
+
+    async def conversation_deleted(self, message: dict[str, Any]) -> None:
+        relay, self.relay = self.relay, None
+        if relay is not None:
+            await relay.stop(reason="user", deleted=True)
+        await self.send(
+            text_data=error_event("deleted", "This conversation was deleted.")
+        )
+        await self.close(code=CLOSE_NOT_FOUND)
 
     async def presence_changed(self, message: dict[str, Any]) -> None:
         if self.greeted:

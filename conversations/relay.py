@@ -126,6 +126,7 @@ class ConversationRelay(BaseLiveListener):
         self._run: Run | None = None
         self._session: LiveSession | None = None
         self._voice = conversation.mode == Conversation.Mode.VOICE
+        self._deleted = False
 
     @property
     def running(self) -> bool:
@@ -149,8 +150,12 @@ class ConversationRelay(BaseLiveListener):
             await self._session.send_text(item.content, turn_id=item.seq)
         await self._session.start()
 
-    async def stop(self, reason: str) -> None:
-        """Close the upstream for good (user end, device switch, socket gone)."""
+    async def stop(self, reason: str, *, deleted: bool = False) -> None:
+        """Close the upstream for good (user end, device switch, socket gone).
+
+        ``deleted``: the conversation no longer exists, so nothing is recorded.
+        """
+        self._deleted = self._deleted or deleted
         session, self._session = self._session, None
         if session is not None:
             await session.close(reason=reason)
@@ -164,13 +169,16 @@ class ConversationRelay(BaseLiveListener):
 
     # -- browser → Live ---------------------------------------------------------
     async def send_text(self, text: str) -> None:
-        item = await database_sync_to_async(services.record_transcript_item)(
+        item = await self._write(
+            services.record_transcript_item,
             conversation=self.conversation,
             role=TranscriptItem.Role.USER,
             modality=TranscriptItem.Modality.TEXT,
             content=text,
             run=self._run,
         )
+        if item is None:
+            return
         await self._publish("transcript.item", item_as_dict(item))
         if self._session is not None:
             await self._session.send_text(text, turn_id=item.seq)
@@ -206,13 +214,18 @@ class ConversationRelay(BaseLiveListener):
                 if status == "connected"
                 else Conversation.State.IDLE
             )
-            await database_sync_to_async(services.set_conversation_state)(
-                conversation=self.conversation, state=state
+            await self._write(
+                services.set_conversation_state,
+                conversation=self.conversation,
+                state=state,
             )
 
     async def on_connection(self, run_id: int, began: str) -> None:
-        self._run = await database_sync_to_async(services.start_run)(
-            conversation=self.conversation, began=began, run_id=run_id
+        self._run = await self._write(
+            services.start_run,
+            conversation=self.conversation,
+            began=began,
+            run_id=run_id,
         )
         await self._publish(
             "session.created",
@@ -234,7 +247,8 @@ class ConversationRelay(BaseLiveListener):
         self._turns.discard()
         run, self._run = self._run, None
         if run is not None:
-            await database_sync_to_async(services.finish_run)(
+            await self._write(
+                services.finish_run,
                 run=run,
                 end_reason=reason,
                 close_code=code,
@@ -244,7 +258,8 @@ class ConversationRelay(BaseLiveListener):
     async def on_handle(self, handle: str, issued_at: datetime) -> None:
         pending = self._session.pending_turn_ids if self._session else []
         covered_seq = min(pending) - 1 if pending else self.conversation.next_seq - 1
-        await database_sync_to_async(services.store_resumption_handle)(
+        await self._write(
+            services.store_resumption_handle,
             conversation=self.conversation,
             handle=handle,
             issued_at=issued_at,
@@ -276,9 +291,16 @@ class ConversationRelay(BaseLiveListener):
             await self._publish("turn.complete", {})
 
     # -- helpers -------------------------------------------------------------------
+    async def _write(self, service: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run a service in a worker thread, unless the conversation was deleted."""
+        if self._deleted:
+            return None
+        return await database_sync_to_async(service)(**kwargs)
+
     async def _store(self, finished: list[FinishedTurn]) -> None:
         for turn in finished:
-            item = await database_sync_to_async(services.record_transcript_item)(
+            item = await self._write(
+                services.record_transcript_item,
                 conversation=self.conversation,
                 role=turn.role,
                 modality=(
@@ -290,7 +312,8 @@ class ConversationRelay(BaseLiveListener):
                 run=self._run,
                 interrupted=turn.interrupted,
             )
-            await self._publish("transcript.item", item_as_dict(item))
+            if item is not None:
+                await self._publish("transcript.item", item_as_dict(item))
 
     async def _seed(self, pending_turn_ids: set[Any]) -> list[tuple[str, str]]:
         """History for a new Live session, minus the turns about to be replayed."""

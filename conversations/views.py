@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import exports, selectors, services
+from . import exports, fanout, selectors, services
 from .forms import ConversationCreateForm, ConversationRenameForm
 
 PAGE_SIZE = 50
@@ -117,8 +117,9 @@ def conversation_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
         user=request.user, public_id=public_id
     )
     if request.method == "POST":
-        title = conversation.title
+        title, public_id = conversation.title, conversation.public_id
         services.delete_conversation(conversation=conversation)
+        fanout.announce_deletion(public_id)
         messages.success(request, f"Deleted “{title}”.")
         return redirect("conversations:conversation_list")
     return render(

@@ -243,3 +243,23 @@ async def test_a_flooding_socket_does_not_slow_another_users_conversation(
     assert answer["content"].startswith("Turn 1.")
     await flooder.disconnect()
     await calm.disconnect()
+
+
+async def test_deleting_a_live_conversation_closes_its_socket(
+    conversation, user, live_settings
+):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    response = await sync_to_async(client.post)(
+        f"/conversations/{conversation.public_id}/delete/"
+    )
+    assert response.status_code == 302
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "deleted"
+    closed = await communicator.receive_output(timeout=5)
+    while closed["type"] != "websocket.close":
+        closed = await communicator.receive_output(timeout=5)
+    assert closed["code"] == 4404
