@@ -202,6 +202,8 @@ LIVE_API_BASE = os.environ.get("LIVE_API_BASE") or (
     if GEMINI_API_KEY
     else "http://127.0.0.1:8765"
 )
+if not LIVE_API_BASE.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("LIVE_API_BASE must be an http:// or https:// URL.")
 LIVE_MODEL = os.environ.get("LIVE_MODEL", "gemini-3.8-live")
 # "ephemeral": mint a single-use token per connection attempt; "key": send the key.
 LIVE_AUTH_MODE = os.environ.get("LIVE_AUTH_MODE", "ephemeral")

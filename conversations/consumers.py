@@ -100,6 +100,14 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self._dispatch(command)
         except BrowserProtocolError as error:
             await self.send(text_data=error_event(error.code, error.message))
+        except Exception:
+            # One failed frame must not take the socket (or its upstream) down.
+            logger.exception("conversation socket frame failed")
+            await self.send(
+                text_data=error_event(
+                    "internal_error", "Something went wrong on the server; try again."
+                )
+            )
 
     async def _dispatch(self, command: Command) -> None:
         if isinstance(command, Hello):

@@ -109,3 +109,17 @@ def test_check_deploy_is_clean_with_production_env():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LIVE_API_BASE", "ftp://example.com"),
+        ("LIVE_AUTH_MODE", "password"),
+        ("CONVERSATION_LEASE_TTL_S", "soon"),
+    ],
+)
+def test_bad_live_settings_are_a_clear_error(variable, value):
+    result = run_python({"DJANGO_DEBUG": "1", variable: value}, "-c", READ_SETTINGS)
+    assert result.returncode != 0
+    assert variable in result.stderr

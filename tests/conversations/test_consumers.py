@@ -263,3 +263,17 @@ async def test_deleting_a_live_conversation_closes_its_socket(
     while closed["type"] != "websocket.close":
         closed = await communicator.receive_output(timeout=5)
     assert closed["code"] == 4404
+
+
+async def test_a_server_failure_is_reported_and_the_socket_stays_up(
+    conversation, user, live_settings
+):
+    live_settings.LIVE_API_BASE = "ftp://misconfigured"
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "internal_error"
+    await communicator.send_json_to({"type": "fly"})
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "unknown_type"
+    await communicator.disconnect()
