@@ -269,6 +269,11 @@ export class LiveConversation {
 
   onSessionCreated(message) {
     this.panel.dataset.runId = String(message.run_id);
+    // A new upstream connection: a turn that was streaming on the old one is
+    // asked again from its start, so its half caption and audio must go.
+    this.transcript.clearCaption("assistant");
+    this.transcript.clearCaption("user");
+    this.playback.flush();
     if (this.role !== "owner") return;
     if (message.resumed && Number(message.run_id) >= 1) {
       this.toasts.show(`Reconnected to Live (reconnection ${message.run_id}).`, {
