@@ -19,6 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -191,6 +192,10 @@ class AppServer:
         """Run Django code in the server's database; returns what it prints."""
         return self._manage("shell", "-c", code)
 
+    def run_python_json(self, code: str) -> Any:
+        """Run Django code that prints one JSON value last; return that value."""
+        return json.loads(self.run_python(code).strip().splitlines()[-1])
+
     def create_user(self, email: str, password: str) -> None:
         self.run_python(
             "from django.contrib.auth import get_user_model\n"
@@ -218,7 +223,7 @@ class AppServer:
             "role=role, modality='text', content=content)\n"
             "print(json.dumps(str(conversation.public_id)))\n"
         )
-        return json.loads(self.run_python(code).strip().splitlines()[-1])
+        return self.run_python_json(code)
 
     def transcript(self, public_id: str) -> list[dict]:
         """The stored transcript of a conversation, in seq order."""
@@ -230,7 +235,7 @@ class AppServer:
             "print(json.dumps([{'seq': r.seq, 'role': r.role, 'content': r.content, "
             "'interrupted': r.interrupted} for r in rows]))\n"
         )
-        return json.loads(self.run_python(code).strip().splitlines()[-1])
+        return self.run_python_json(code)
 
     def runs(self, public_id: str) -> list[dict]:
         """The stored runs of a conversation, in run_id order."""
@@ -242,7 +247,7 @@ class AppServer:
             "print(json.dumps([{'run_id': r.run_id, 'began': r.began, "
             "'end_reason': r.end_reason, 'close_code': r.close_code} for r in rows]))\n"
         )
-        return json.loads(self.run_python(code).strip().splitlines()[-1])
+        return self.run_python_json(code)
 
     # -- emulator --------------------------------------------------------------
     def fault(self, fault: dict) -> dict:

@@ -22,15 +22,11 @@ async def test_handle_and_key_stay_on_the_server(app_server, account):
     await say(socket, "still secret")
     await socket.close()
 
-    handle = json.loads(
-        app_server.run_python(
-            "import json\n"
-            "from conversations.models import Conversation\n"
-            f"c = Conversation.objects.get(public_id={public_id!r})\n"
-            "print(json.dumps(c.resumption_handle))\n"
-        )
-        .strip()
-        .splitlines()[-1]
+    handle = app_server.run_python_json(
+        "import json\n"
+        "from conversations.models import Conversation\n"
+        f"c = Conversation.objects.get(public_id={public_id!r})\n"
+        "print(json.dumps(c.resumption_handle))\n"
     )
     assert handle
     async with httpx.AsyncClient(
