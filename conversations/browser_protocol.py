@@ -7,12 +7,15 @@ testable on its own. Event names follow DESIGN.md's browser contract.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 MAX_TEXT_FRAME_BYTES = 16 * 1024
 MAX_AUDIO_FRAME_BYTES = 64 * 1024
 MAX_TURN_CHARS = 4000
+# A typed turn's id is the page's own; it makes re-sending a turn safe.
+TURN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class BrowserProtocolError(Exception):
@@ -32,6 +35,7 @@ class Hello:
 @dataclass(frozen=True)
 class Text:
     text: str
+    turn_id: str = ""  # "" when the page sent no id
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,9 @@ def parse_text_frame(raw: str) -> Command:
     if kind == "hello":
         return Hello(last_seq=_last_seq(frame.get("last_seq", 0)))
     if kind == "text":
-        return Text(text=_turn_text(frame.get("text")))
+        return Text(
+            text=_turn_text(frame.get("text")), turn_id=_turn_id(frame.get("id"))
+        )
     if kind == "mic":
         state = frame.get("state")
         if state not in ("live", "paused"):
@@ -142,6 +148,17 @@ def _last_seq(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BrowserProtocolError(
             "invalid_last_seq", "hello.last_seq must be a non-negative integer."
+        )
+    return value
+
+
+def _turn_id(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not TURN_ID.fullmatch(value):
+        raise BrowserProtocolError(
+            "invalid_turn_id",
+            "A turn id is 1 to 64 letters, digits, '-' or '_'.",
         )
     return value
 

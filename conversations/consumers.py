@@ -129,7 +129,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         elif isinstance(command, Text):
             if not relay.running:
                 await relay.start()
-            await relay.send_text(command.text)
+            await relay.send_text(command.text, client_turn_id=command.turn_id)
         elif isinstance(command, AudioEnd):
             await relay.end_audio()
         elif isinstance(command, Mic):

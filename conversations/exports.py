@@ -33,6 +33,7 @@ def item_as_dict(item: TranscriptItem) -> dict[str, Any]:
     """A stored item as its owner sees it, in exports and on the socket."""
     return {
         "seq": item.seq,
+        "id": item.client_turn_id or None,
         "role": item.role,
         "modality": item.modality,
         "content": item.content,

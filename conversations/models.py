@@ -122,6 +122,8 @@ class TranscriptItem(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices)
     modality = models.CharField(max_length=8, choices=Modality.choices)
     content = models.TextField()
+    # The page's id of a typed turn: a turn re-sent with the same id is stored once.
+    client_turn_id = models.CharField(max_length=64, blank=True, default="")
     interrupted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -130,7 +132,12 @@ class TranscriptItem(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "seq"], name="unique_seq_per_conversation"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "client_turn_id"],
+                condition=~models.Q(client_turn_id=""),
+                name="unique_client_turn_id_per_conversation",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -168,20 +168,22 @@ class ConversationRelay(BaseLiveListener):
             await self._session.resume()
 
     # -- browser → Live ---------------------------------------------------------
-    async def send_text(self, text: str) -> None:
-        item = await self._write(
-            services.record_transcript_item,
+    async def send_text(self, text: str, *, client_turn_id: str = "") -> None:
+        """Store a typed turn and send it to Live, once per `client_turn_id`."""
+        stored = await self._write(
+            services.record_typed_turn,
             conversation=self.conversation,
-            role=TranscriptItem.Role.USER,
-            modality=TranscriptItem.Modality.TEXT,
             content=text,
+            client_turn_id=client_turn_id,
             run=self._run,
         )
-        if item is None:
+        if stored is None:
             return
+        item, created = stored
+        # A turn sent again is answered with what is stored: it reached Live once.
         await self._publish("transcript.item", item_as_dict(item))
-        if self._session is not None:
-            await self._session.send_text(text, turn_id=item.seq)
+        if created and self._session is not None:
+            await self._session.send_text(item.content, turn_id=item.seq)
 
     async def send_audio(self, pcm16: bytes) -> None:
         if self._session is not None:

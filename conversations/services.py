@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Conversation, Run, TranscriptItem
@@ -145,6 +145,7 @@ def record_transcript_item(
     content: str,
     run: Run | None = None,
     interrupted: bool = False,
+    client_turn_id: str = "",
 ) -> TranscriptItem:
     """Store one finished turn under the next gap-free `seq` of the conversation."""
     _require_choice("role", role, TranscriptItem.Role.values)
@@ -164,6 +165,7 @@ def record_transcript_item(
         modality=modality,
         content=content,
         interrupted=interrupted,
+        client_turn_id=client_turn_id,
     )
     Conversation.objects.filter(pk=locked.pk).update(
         next_seq=seq + 1, last_activity_at=now, updated_at=now
@@ -171,6 +173,50 @@ def record_transcript_item(
     conversation.next_seq = seq + 1
     conversation.last_activity_at = now
     return item
+
+
+def record_typed_turn(
+    *,
+    conversation: Conversation,
+    content: str,
+    client_turn_id: str = "",
+    run: Run | None = None,
+) -> tuple[TranscriptItem, bool]:
+    """Store a typed user turn once; returns the item and whether it is new.
+
+    A turn whose `client_turn_id` the conversation already holds (the page sent
+    it again after a reconnect) is returned as stored, and nothing is written.
+    """
+    try:
+        with transaction.atomic():
+            if client_turn_id:
+                _lock(conversation)
+                existing = _typed_turn(conversation, client_turn_id)
+                if existing is not None:
+                    return existing, False
+            item = record_transcript_item(
+                conversation=conversation,
+                role=TranscriptItem.Role.USER,
+                modality=TranscriptItem.Modality.TEXT,
+                content=content,
+                run=run,
+                client_turn_id=client_turn_id,
+            )
+            return item, True
+    except IntegrityError:
+        # Another socket stored the same id first (SQLite takes no row locks).
+        existing = _typed_turn(conversation, client_turn_id)
+        if client_turn_id and existing is not None:
+            return existing, False
+        raise
+
+
+def _typed_turn(
+    conversation: Conversation, client_turn_id: str
+) -> TranscriptItem | None:
+    return TranscriptItem.objects.filter(
+        conversation=conversation, client_turn_id=client_turn_id
+    ).first()
 
 
 @transaction.atomic

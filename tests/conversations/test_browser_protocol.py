@@ -35,6 +35,10 @@ def error_code(call, *args) -> str:
         ({"type": "hello", "last_seq": 7}, Hello(last_seq=7)),
         ({"type": "hello"}, Hello(last_seq=0)),
         ({"type": "text", "text": "  hi there "}, Text(text="hi there")),
+        (
+            {"type": "text", "id": "a1-B_2", "text": "hi"},
+            Text(text="hi", turn_id="a1-B_2"),
+        ),
         ({"type": "audio.end"}, AudioEnd()),
         ({"type": "mic", "state": "paused"}, Mic(state="paused")),
         ({"type": "end"}, End()),
@@ -59,6 +63,10 @@ def test_contract_frames_parse_into_commands(frame, command):
         ('{"type": "hello", "last_seq": "3"}', "invalid_last_seq"),
         ('{"type": "hello", "last_seq": true}', "invalid_last_seq"),
         ('{"type": "mic", "state": "loud"}', "invalid_frame"),
+        ('{"type": "text", "id": "", "text": "hi"}', "invalid_turn_id"),
+        ('{"type": "text", "id": 7, "text": "hi"}', "invalid_turn_id"),
+        ('{"type": "text", "id": "a b", "text": "hi"}', "invalid_turn_id"),
+        ('{"type": "text", "id": "%s", "text": "hi"}' % ("x" * 65), "invalid_turn_id"),
         ('{"type": "audio", "data": "AAAA"}', "audio_as_text"),
     ],
 )

@@ -191,3 +191,37 @@ def test_set_conversation_state(user):
     assert Conversation.objects.get(pk=conversation.pk).state == "active"
     with pytest.raises(ValidationError):
         services.set_conversation_state(conversation=conversation, state="asleep")
+
+
+def test_record_typed_turn_stores_a_turn_id_once(user):
+    conversation = make_conversation(user)
+    first, created = services.record_typed_turn(
+        conversation=conversation, content="hello", client_turn_id="turn-1"
+    )
+    again, created_again = services.record_typed_turn(
+        conversation=conversation, content="hello", client_turn_id="turn-1"
+    )
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert list(conversation.items.values_list("seq", "client_turn_id")) == [
+        (1, "turn-1")
+    ]
+
+
+def test_record_typed_turn_without_an_id_always_stores(user):
+    conversation = make_conversation(user)
+    for _ in range(2):
+        _item, created = services.record_typed_turn(
+            conversation=conversation, content="same words"
+        )
+        assert created
+    assert conversation.items.count() == 2
+
+
+def test_turn_ids_are_per_conversation(user):
+    one, two = make_conversation(user), make_conversation(user)
+    for conversation in (one, two):
+        _item, created = services.record_typed_turn(
+            conversation=conversation, content="hi", client_turn_id="same"
+        )
+        assert created

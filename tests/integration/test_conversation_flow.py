@@ -69,6 +69,31 @@ async def test_text_turns_are_answered_in_order(app_server, account):
     assert [item["role"] for item in items] == ["user", "assistant"] * 2
 
 
+async def test_a_turn_sent_again_with_its_id_is_stored_and_answered_once(
+    app_server, account
+):
+    public_id, socket = await open_conversation(app_server, account)
+    await socket.send(type="text", id="turn-1", text="only once")
+    stored = await socket.expect("transcript.item", lambda e: e["role"] == "user")
+    assert stored["id"] == "turn-1"
+    await socket.expect("transcript.item", lambda e: e["role"] == "assistant")
+    # The socket is cut before the page saw the ack: it sends the turn again.
+    await socket.close()
+    again = await BrowserSocket.open(app_server.workers[0], public_id, account)
+    await again.hello(last_seq=0)
+    replayed = await again.expect("transcript.item", lambda e: e["seq"] == 1)
+    assert replayed["id"] == "turn-1"
+    await again.expect("presence", lambda e: e["role"] == "owner")
+    await again.send(type="text", id="turn-1", text="only once")
+    echoed = await again.expect("transcript.item", lambda e: e["id"] == "turn-1")
+    assert echoed["seq"] == stored["seq"]
+    await say(again, "next")
+    await again.close()
+    items = assert_consistent(app_server, public_id)
+    assert [i["content"] for i in items if i["role"] == "user"] == ["only once", "next"]
+    assert items[-1]["content"] == reply(2, "next", "only once")
+
+
 async def test_voice_turn_streams_captions_and_audio(app_server, account):
     public_id, socket = await open_conversation(app_server, account, mode="voice")
     for chunk in chunks(pcm16_tone(1.0) + pcm16_silence(0.8)):
