@@ -40,7 +40,6 @@ class LiveConfig:
     max_attempts: int = 6
     base_delay_s: float = 0.5
     max_delay_s: float = 8.0
-    stable_after_s: float = 10.0
     # Keepalive: Live's pongs can take 30 s, so silence must last this long to count.
     liveness_timeout_s: float = 60.0
     ping_interval_s: float = 15.0

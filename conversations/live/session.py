@@ -10,26 +10,30 @@ refused handles and token failures, following the resumption rules of the design
   (`timeLeft - goaway_margin_s`) if that comes first, closing the old socket before
   resuming;
 * reconnects back off with full jitter and a cap, the first retry being immediate;
-  after `max_attempts` failed attempts in a row the session gives up (status
-  `disconnected`, reason `gave_up`) and `resume()` starts over; the counter resets once
-  a connection stayed up `stable_after_s`;
+  after `max_attempts` attempts in a row that failed or died before doing anything
+  the session gives up (status `disconnected`, reason `gave_up`) and `resume()`
+  starts over; a connection that made progress (a turn answered or a usable handle)
+  resets the count, so a flapping network never makes the user resume by hand;
 * a close the caller asked for (`close()`) never reconnects;
 * close codes go through one table (`closecodes`), and the close reason is passed on;
-* user turns are kept in a ledger: a turn is *covered* once its reply completed before
-  the newest handle arrived; after a resume exactly the uncovered turns are sent again,
-  once, in order. Audio is never queued: it is dropped while the upstream is away;
+* user input is kept in a `Ledger` (see `ledger`): typed turns not answered are
+  sent again, once, in order; the audio of an utterance cut by a drop is replayed
+  unless Live answered it; answered turns the newest handle misses, or a seed no
+  handle covers yet, make the next connection restore from the transcript;
 * when the handle is refused or too old, a new Live session is started and seeded with
   the history `seed_provider` returns (never a handle and history together), then the
-  uncovered turns are sent as live turns.
+  unanswered turns are sent as live turns.
 
-User turns are sent one at a time: the next one goes out when the previous reply
-completed, so that each `turnComplete` belongs to a known turn.
+Typed turns are sent one at a time, after every earlier turn (typed or spoken) was
+answered, so that each `turnComplete` belongs to a known turn.
 
 Listener (duck-typed; `BaseLiveListener` has no-op defaults). Every method is async:
 
-* `on_status(status, *, attempt=None, retry_in_ms=None, reason=None)`: `connecting`,
-  `connected`, `reconnecting` (with `attempt` and `retry_in_ms`), `disconnecting`,
-  `disconnected` (with `reason`: `user`, `gave_up`, or `error`).
+* `on_status(status, *, run_id=None, attempt=None, retry_in_ms=None, reason=None)`:
+  `connecting`, `connected`, `reconnecting` (with `attempt` and `retry_in_ms`),
+  `disconnecting`, `disconnected` (with `reason`: `user`, `gave_up`, or `error`).
+  `run_id` is the newest run this session opened (None before its first), so a
+  listener can tell this session's news from an older one's.
 * `on_connection(run_id, began)`: a connection is set up; `began` is `new`,
   `resumed_with_handle` or `restored_from_transcript`. The first gets `first_run_id`,
   each later one the next number.
@@ -43,7 +47,8 @@ Listener (duck-typed; `BaseLiveListener` has no-op defaults). Every method is as
 * `on_context_restored(source)`: after a reconnect, the context came back from the
   `handle` or from the `transcript`.
 * `on_warning(kind, detail)`: `session_cap` (the uncompressed session cap is near),
-  `audio_dropped` (audio arrived while the upstream was away), `tool_response_dropped`.
+  `audio_dropped` (more audio arrived while the upstream was away than is kept for
+  replay), `tool_response_dropped`.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from websockets.exceptions import ConnectionClosed
@@ -66,9 +71,14 @@ from .backoff import Backoff
 from .client import ConnectFailed, LiveConnection, open_connection
 from .closecodes import CloseAction, classify_close
 from .config import LiveConfig
+from .ledger import Began, Handle, Ledger
 from .protocol import (
     FunctionResponse,
     GoAway,
+    InputTranscription,
+    ModelAudio,
+    ModelText,
+    OutputTranscription,
     ServerEvent,
     SessionResumptionUpdate,
     SetupComplete,
@@ -78,8 +88,8 @@ from .tokens import fingerprint
 
 logger = logging.getLogger(__name__)
 
-Began = Literal["new", "resumed_with_handle", "restored_from_transcript"]
 TurnId = str | int
+MODEL_OUTPUT = (ModelAudio, ModelText, OutputTranscription)
 SeedProvider = Callable[[list[TurnId]], Awaitable[Sequence[tuple[str, str]]]]
 T = TypeVar("T")
 
@@ -98,6 +108,7 @@ class LiveListener(Protocol):
         self,
         status: str,
         *,
+        run_id: int | None = None,
         attempt: int | None = None,
         retry_in_ms: int | None = None,
         reason: str | None = None,
@@ -125,6 +136,7 @@ class BaseLiveListener:
         self,
         status: str,
         *,
+        run_id: int | None = None,
         attempt: int | None = None,
         retry_in_ms: int | None = None,
         reason: str | None = None,
@@ -157,14 +169,6 @@ class SessionClosed(Exception):
 
 
 @dataclass
-class _Turn:
-    turn_id: TurnId
-    text: str
-    state: Literal["pending", "sent", "completed"] = "pending"
-    sends: int = 0
-
-
-@dataclass
 class _Attempt:
     connection: LiveConnection
     began: Began
@@ -179,7 +183,6 @@ class _Ended:
     action: CloseAction | None  # None: the caller closed it
     code: int | None
     close_reason: str
-    stable: bool = False
 
 
 class LiveSession:
@@ -200,15 +203,16 @@ class LiveSession:
             raise ValueError("handle_issued_at must be timezone-aware")
         self.config = config
         self._listener = listener
-        self._handle = resume_handle or None
-        self._handle_issued_at = handle_issued_at
+        self._ledger = Ledger()
+        if resume_handle:
+            self._ledger.handle = Handle(resume_handle, handle_issued_at)
         self._next_run_id = first_run_id
         self._seed_provider = seed_provider
         self._http = http_client
         self._owns_http = http_client is None
         self._backoff = Backoff(config.base_delay_s, config.max_delay_s)
 
-        self._turns: list[_Turn] = []
+        self._failures = 0
         self._connection: LiveConnection | None = None
         self._run_id: int | None = None
         self._ready = False
@@ -218,6 +222,7 @@ class LiveSession:
         self._rotation_timer: asyncio.Task[None] | None = None
         self._cap_timer: asyncio.Task[None] | None = None
         self._audio_gap_reported = False
+        self._opened_run_id: int | None = None
         self._status: str | None = None
         self._closed_by_user = False
         self._close_reason = "user"
@@ -233,8 +238,8 @@ class LiveSession:
 
     @property
     def pending_turn_ids(self) -> list[TurnId]:
-        """Ids of the user turns the newest handle does not cover yet, in order."""
-        return [turn.turn_id for turn in self._turns]
+        """Ids of the typed turns the newest handle does not cover yet, in order."""
+        return list(self._ledger.uncovered_turn_ids)
 
     async def start(self) -> None:
         """Start connecting in the background; progress is reported to the listener."""
@@ -264,16 +269,16 @@ class LiveSession:
             raise ValueError("a user turn needs non-empty text")
         if turn_id is None:
             turn_id = uuid.uuid4().hex
-        if any(turn.turn_id == turn_id for turn in self._turns):
-            raise ValueError(f"turn id {turn_id!r} is already queued")
-        self._turns.append(_Turn(turn_id, text))
+        self._ledger.queue_text(turn_id, text)
         await self._pump()
         return turn_id
 
     async def send_audio(self, pcm16_16khz: bytes) -> bool:
-        """Send PCM16 mono 16 kHz audio; while the upstream is away it is dropped.
+        """Send PCM16 mono 16 kHz audio; while the upstream is away it is kept.
 
-        Returns whether the chunk was sent.
+        Returns whether the chunk was sent now. Kept audio (the utterance Live has
+        not answered, at most the ledger's `max_replay_s`) goes to the next
+        connection.
         """
         if self._closed_by_user:
             raise SessionClosed("the session was closed")
@@ -281,12 +286,16 @@ class LiveSession:
             raise ValueError("audio must be PCM16 bytes (an even number of bytes)")
         if not pcm16_16khz:
             return False
-        if await self._send_if_ready(protocol.build_audio(bytes(pcm16_16khz))):
+        pcm = bytes(pcm16_16khz)
+        kept_all = self._ledger.audio(pcm)
+        if await self._send_if_ready(protocol.build_audio(pcm)):
             return True
-        if not self._audio_gap_reported:
+        if not kept_all and not self._audio_gap_reported:
             self._audio_gap_reported = True
             await self._notify(
-                "on_warning", "audio_dropped", "audio dropped while Live is away"
+                "on_warning",
+                "audio_dropped",
+                "Live was away too long: the start of what you said was dropped",
             )
         return False
 
@@ -294,6 +303,7 @@ class LiveSession:
         """Tell Live the microphone stopped (`audioStreamEnd`); return whether sent."""
         if self._closed_by_user:
             raise SessionClosed("the session was closed")
+        self._ledger.audio_ended()
         return await self._send_if_ready(protocol.build_audio_stream_end())
 
     async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> bool:
@@ -345,18 +355,20 @@ class LiveSession:
     # --- connection loop -----------------------------------------------------------
 
     async def _supervise(self) -> None:
-        failures = 0
+        self._failures = 0
         quiet = False  # a planned rotation shows no status change unless it fails
         if self._status != "connected":
             await self._set_status("connecting")
         while not self._closed_by_user:
-            if failures:
-                if failures > self.config.max_attempts:
+            if self._failures:
+                if self._failures > self.config.max_attempts:
                     await self._give_up("gave_up")
                     return
-                delay = self._backoff.delay(failures)
+                delay = self._backoff.delay(self._failures)
                 await self._set_status(
-                    "reconnecting", attempt=failures, retry_in_ms=round(delay * 1000)
+                    "reconnecting",
+                    attempt=self._failures,
+                    retry_in_ms=round(delay * 1000),
                 )
                 if await self._closed_within(delay):
                     return
@@ -369,7 +381,7 @@ class LiveSession:
                     return
                 if attempt.action is CloseAction.RESTORE:
                     self._forget_handle("refused")
-                failures += 1
+                self._failures += 1
                 quiet = False
                 continue
             ended = await self._serve(attempt, quiet=quiet)
@@ -380,11 +392,10 @@ class LiveSession:
                 return
             if ended.action is CloseAction.RESTORE:
                 self._forget_handle("refused")
-            if ended.stable:
-                failures = 0
             quiet = ended.action is CloseAction.ROTATE and ended.reason == "goaway"
             if not quiet:
-                failures += 1
+                # A connection that made progress reset the count to 0 meanwhile.
+                self._failures += 1
 
     async def _connect_once(self) -> _Attempt | _Ended:
         handle = self._usable_handle()
@@ -394,7 +405,8 @@ class LiveSession:
             began = "new"
             if self._seed_provider is not None:
                 try:
-                    seed = list(await self._seed_provider(self.pending_turn_ids))
+                    unanswered = list(self._ledger.unanswered_turn_ids)
+                    seed = list(await self._seed_provider(unanswered))
                     protocol.build_history(seed)  # validates the roles
                 except Exception as exc:
                     logger.exception("seed provider failed")
@@ -441,13 +453,14 @@ class LiveSession:
         self._end_reason = None
         self._goaway_deadline = None
         self._audio_gap_reported = False
-        opened_at = time.monotonic()
         if self._closed_by_user:
             # close() ran while the attempt was finishing.
             await connection.close(1000, "closed by the client")
             self._connection = None
             return _Ended(self._close_reason, None, 1000, "closed by the client")
 
+        self._opened_run_id = run_id
+        self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
         # The caller records the run before it tells anyone the session is up.
         await self._notify("on_connection", run_id, attempt.began)
         await self._set_status("connected")
@@ -459,11 +472,10 @@ class LiveSession:
             if attempt.began == "restored_from_transcript":
                 await self._notify("on_context_restored", "transcript")
         async with self._send_lock:
-            for turn in self._turns:
-                turn.state = "pending"
             with contextlib.suppress(ConnectionClosed):
                 if attempt.seed:
                     await connection.send(protocol.build_history(attempt.seed))
+                await self._replay_audio(connection)
             self._ready = True
         await self._pump()
 
@@ -472,6 +484,7 @@ class LiveSession:
 
         self._ready = False
         self._connection = None
+        self._ledger.connection_lost()
         self._cancel_timers(cap=False)
         await connection.wait_closed()
         ended = self._how_it_ended(connection, attempt.began)
@@ -489,7 +502,6 @@ class LiveSession:
             connection.close_code,
             connection.close_reason,
         )
-        ended.stable = time.monotonic() - opened_at >= self.config.stable_after_s
         return ended
 
     def _how_it_ended(self, connection: LiveConnection, began: Began) -> _Ended:
@@ -519,6 +531,10 @@ class LiveSession:
                 await self._take_handle(event.new_handle)
                 await self._rotate_if_idle(connection)
             return
+        if isinstance(event, InputTranscription):
+            self._ledger.speech_heard()
+        elif isinstance(event, MODEL_OUTPUT):
+            self._ledger.model_output()
         if isinstance(event, SetupComplete):
             return
         if isinstance(event, GoAway):
@@ -527,10 +543,8 @@ class LiveSession:
             await self._rotate_if_idle(connection)
             return
         if isinstance(event, TurnComplete):
-            for turn in self._turns:
-                if turn.state == "sent":
-                    turn.state = "completed"
-                    break
+            if self._ledger.turn_complete() is not None:
+                self._failures = 0
             await self._notify("on_event", event)
             await self._pump()
             await self._rotate_if_idle(connection)
@@ -539,27 +553,30 @@ class LiveSession:
 
     async def _take_handle(self, handle: str) -> None:
         issued_at = datetime.now(UTC)
-        self._handle = handle
-        self._handle_issued_at = issued_at
-        # Turns whose reply completed before this handle are in its state.
-        self._turns = [turn for turn in self._turns if turn.state != "completed"]
+        if not self._ledger.new_handle(handle, issued_at):
+            # Issued before the seed was part of the session: it covers nothing.
+            logger.debug("handle %s does not cover the seed yet", fingerprint(handle))
+            return
+        self._failures = 0
         logger.debug("new resumption handle %s", fingerprint(handle))
         await self._notify("on_handle", handle, issued_at)
 
     def _usable_handle(self) -> str | None:
-        if self._handle and self._handle_issued_at is not None:
-            age = (datetime.now(UTC) - self._handle_issued_at).total_seconds()
+        handle = self._ledger.handle
+        if handle is not None and handle.issued_at is not None:
+            age = (datetime.now(UTC) - handle.issued_at).total_seconds()
             if age >= self.config.handle_lifetime_s:
                 self._forget_handle("too old")
-        return self._handle
+        return self._ledger.handle.value if self._ledger.handle else None
 
     def _forget_handle(self, why: str) -> None:
-        if self._handle:
+        if self._ledger.handle is not None:
             logger.info(
-                "dropping resumption handle %s (%s)", fingerprint(self._handle), why
+                "dropping resumption handle %s (%s)",
+                fingerprint(self._ledger.handle.value),
+                why,
             )
-        self._handle = None
-        self._handle_issued_at = None
+        self._ledger.forget_handle()
 
     # --- goAway rotation -----------------------------------------------------------
 
@@ -583,9 +600,7 @@ class LiveSession:
 
     async def _rotate_if_idle(self, connection: LiveConnection) -> None:
         # A turn boundary: no reply streaming and nothing the newest handle misses.
-        if self._goaway_deadline is None:
-            return
-        if any(turn.state in ("sent", "completed") for turn in self._turns):
+        if self._goaway_deadline is None or not self._ledger.idle:
             return
         await self._rotate(connection)
 
@@ -609,13 +624,10 @@ class LiveSession:
                 or self._goaway_deadline is not None
             ):
                 return
-            if any(turn.state == "sent" for turn in self._turns):
-                return
-            turn = next((t for t in self._turns if t.state == "pending"), None)
+            turn = self._ledger.next_text()
             if turn is None:
                 return
-            turn.state = "sent"
-            turn.sends += 1
+            self._ledger.text_sent(turn)
             try:
                 await connection.send(protocol.build_user_turn(turn.text))
             except ConnectionClosed:
@@ -623,6 +635,16 @@ class LiveSession:
         await self._notify(
             "on_event", UserTurnSent(turn.turn_id, turn.text, replayed=turn.sends > 1)
         )
+
+    async def _replay_audio(self, connection: LiveConnection) -> None:
+        """Send the unanswered utterance again (the caller holds the send lock)."""
+        chunks, ended = self._ledger.audio_to_replay()
+        for pcm in chunks:
+            await connection.send(protocol.build_audio(pcm))
+        if chunks and ended:
+            await connection.send(protocol.build_audio_stream_end())
+        if chunks:
+            logger.info("replayed %d audio chunks Live had not answered", len(chunks))
 
     async def _send_if_ready(self, message: dict[str, Any]) -> bool:
         connection = self._connection
@@ -709,7 +731,12 @@ class LiveSession:
             return
         self._status = status
         await self._notify(
-            "on_status", status, attempt=attempt, retry_in_ms=retry_in_ms, reason=reason
+            "on_status",
+            status,
+            run_id=self._opened_run_id,
+            attempt=attempt,
+            retry_in_ms=retry_in_ms,
+            reason=reason,
         )
 
     async def _notify(self, method: str, *args: Any, **kwargs: Any) -> None:

@@ -25,7 +25,6 @@ def fast_config(base_url: str, **overrides: Any) -> LiveConfig:
         max_attempts=4,
         base_delay_s=0.01,
         max_delay_s=0.05,
-        stable_after_s=0.5,
         liveness_timeout_s=1.0,
         ping_interval_s=0.2,
         open_timeout_s=3.0,
