@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
@@ -186,7 +187,12 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             conversation_id=self.conversation.pk
         )
         if holder and holder != self.channel_name:
-            await self.channel_layer.send(holder, {"type": "lease.release"})
+            try:
+                await self.channel_layer.send(holder, {"type": "lease.release"})
+            except ChannelFull:
+                # Nobody reads the holder's channel: its worker died. Its lease
+                # lapses by itself, which the loop below waits for.
+                logger.info("lease holder is not reading its channel; waiting")
         # The previous owner releases within moments; a dead one's lease lapses.
         deadline = time.monotonic() + settings.CONVERSATION_LEASE_TTL_S + 3
         while time.monotonic() < deadline:

@@ -198,11 +198,15 @@ class ConversationRelay(BaseLiveListener):
         self,
         status: str,
         *,
+        run_id: int | None = None,
         attempt: int | None = None,
         retry_in_ms: int | None = None,
         reason: str | None = None,
     ) -> None:
+        # The run lets a page ignore an older run's news (a device switch).
         payload: dict[str, Any] = {"status": status}
+        if run_id is not None:
+            payload["run_id"] = run_id
         if attempt is not None:
             payload["attempt"] = attempt
         if retry_in_ms is not None:
@@ -220,6 +224,7 @@ class ConversationRelay(BaseLiveListener):
                 services.set_conversation_state,
                 conversation=self.conversation,
                 state=state,
+                run_id=run_id,
             )
 
     async def on_connection(self, run_id: int, began: str) -> None:
@@ -239,7 +244,7 @@ class ConversationRelay(BaseLiveListener):
         )
         source = _BEGAN_TO_SOURCE.get(began)
         if source:
-            await self._publish_context_restored(source)
+            await self._publish_context_restored(source, run_id)
 
     async def on_connection_closed(
         self, run_id: int, *, reason: str, code: int | None, close_reason: str
@@ -266,6 +271,7 @@ class ConversationRelay(BaseLiveListener):
             handle=handle,
             issued_at=issued_at,
             covered_seq=covered_seq,
+            run_id=self._run.run_id if self._run is not None else None,
         )
 
     async def on_warning(self, kind: str, detail: str) -> None:
@@ -281,7 +287,7 @@ class ConversationRelay(BaseLiveListener):
                 "transcript.delta", {"role": "user", "text": event.text}
             )
         elif isinstance(event, protocol.OutputTranscription | protocol.ModelText):
-            await self._store(self._turns.assistant_output(event.text))
+            self._turns.assistant_output(event.text)
             await self._publish(
                 "transcript.delta", {"role": "assistant", "text": event.text}
             )
@@ -328,11 +334,15 @@ class ConversationRelay(BaseLiveListener):
             if item.role in _LIVE_ROLE and item.seq not in pending_turn_ids
         ]
 
-    async def _publish_context_restored(self, source: str) -> None:
+    async def _publish_context_restored(self, source: str, run_id: int) -> None:
         page = await database_sync_to_async(selectors.transcript_page)(
             conversation=self.conversation, limit=CONTEXT_ITEMS_SHOWN
         )
         await self._publish(
             "context.restored",
-            {"items": [item_as_dict(item) for item in page.items], "source": source},
+            {
+                "items": [item_as_dict(item) for item in page.items],
+                "source": source,
+                "run_id": run_id,
+            },
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Conversation, Run, TranscriptItem
@@ -105,7 +106,13 @@ def start_run(
             f"is {next_run_id}."
         )
     run = Run.objects.create(conversation=locked, run_id=next_run_id, began=began)
-    Conversation.objects.filter(pk=locked.pk).update(next_run_id=next_run_id + 1)
+    fields: dict[str, object] = {"next_run_id": next_run_id + 1}
+    if began != Run.Began.RESUMED_WITH_HANDLE:
+        # A new Live session: the stored handle belongs to one this run left.
+        fields.update(resumption_handle="", resumption_handle_issued_at=None)
+        conversation.resumption_handle = ""
+        conversation.resumption_handle_issued_at = None
+    Conversation.objects.filter(pk=locked.pk).update(**fields)
     conversation.next_run_id = next_run_id + 1
     return run
 
@@ -226,12 +233,14 @@ def store_resumption_handle(
     handle: str,
     issued_at: datetime,
     covered_seq: int | None = None,
+    run_id: int | None = None,
 ) -> None:
     """Keep `handle` as the newest resumption handle (server-side only).
 
     `covered_seq` is the highest transcript seq whose turn the handle's context
     holds (stored as `last_consumed_index`); a resume from the database uses it
     to tell whether the handle is missing turns that the transcript has.
+    A handle from run `run_id` is ignored once a newer run exists.
     """
     if not isinstance(handle, str) or not handle:
         raise ValidationError({"handle": "A resumption handle must be non-empty."})
@@ -246,8 +255,10 @@ def store_resumption_handle(
     }
     if covered_seq is not None:
         fields["last_consumed_index"] = covered_seq
+    if not _current_run(conversation, run_id).update(**fields):
+        return
+    if covered_seq is not None:
         conversation.last_consumed_index = covered_seq
-    Conversation.objects.filter(pk=conversation.pk).update(**fields)
     conversation.resumption_handle = handle
     conversation.resumption_handle_issued_at = issued_at
 
@@ -265,14 +276,28 @@ def clear_resumption_handle(*, conversation: Conversation) -> None:
 
 
 @transaction.atomic
-def set_conversation_state(*, conversation: Conversation, state: str) -> Conversation:
-    """Record whether the conversation is idle, active or ended."""
+def set_conversation_state(
+    *, conversation: Conversation, state: str, run_id: int | None = None
+) -> Conversation:
+    """Record whether the conversation is idle, active or ended.
+
+    The state that run `run_id` reports is ignored once a newer run exists: an
+    older run's last words must not overwrite what the newer one said.
+    """
     _require_choice("state", state, Conversation.State.values)
-    Conversation.objects.filter(pk=conversation.pk).update(
+    if _current_run(conversation, run_id).update(
         state=state, updated_at=timezone.now()
-    )
-    conversation.state = state
+    ):
+        conversation.state = state
     return conversation
+
+
+def _current_run(conversation: Conversation, run_id: int | None) -> QuerySet:
+    """The conversation's row, unless a run newer than `run_id` was started."""
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    if run_id is not None:
+        rows = rows.filter(next_run_id__lte=run_id + 1)
+    return rows
 
 
 @transaction.atomic

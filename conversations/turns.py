@@ -17,38 +17,54 @@ class FinishedTurn:
 
 
 class TurnAggregator:
-    """Collects the speech of one user turn and the reply that follows it."""
+    """Collects the speech of one user turn and the reply that follows it.
+
+    Both are stored together when the reply's turn completes: a turn cut by a
+    lost connection is asked again from its start, so nothing of it is kept.
+    """
 
     def __init__(self) -> None:
         self._user: list[str] = []
+        self._question: str | None = None  # the speech the current reply answers
         self._assistant: list[str] = []
         self._interrupted = False
 
     @property
     def in_progress(self) -> bool:
-        return bool(self._user or self._assistant)
+        return bool(self._user or self._assistant or self._question)
 
     def user_speech(self, text: str) -> None:
         """Input transcription of what the user is saying."""
         self._user.append(text)
 
-    def assistant_output(self, text: str) -> list[FinishedTurn]:
-        """Reply text (or its transcription); the user's speech is over by now."""
-        finished = self._take_user()
+    def assistant_output(self, text: str) -> None:
+        """Reply text (or its transcription): the speech before it is its question."""
+        if self._question is None:
+            self._question = "".join(self._user).strip()
+            self._user.clear()
         self._assistant.append(text)
-        return finished
 
     def interrupted(self) -> None:
         self._interrupted = True
 
     def turn_complete(self) -> list[FinishedTurn]:
-        """The model's turn ended: both sides of the exchange are final."""
-        finished = self._take_user()
+        """The model's turn ended: both sides of the exchange are final.
+
+        Speech heard after the reply began belongs to the question when the
+        question had none (its transcription came late); otherwise it is a
+        barge-in and stays for the next turn.
+        """
+        question = self._question or ""
+        if not question:
+            question = "".join(self._user).strip()
+            self._user.clear()
+        finished = [FinishedTurn("user", question)] if question else []
         content = "".join(self._assistant).strip()
         if content:
             finished.append(
                 FinishedTurn("assistant", content, interrupted=self._interrupted)
             )
+        self._question = None
         self._assistant.clear()
         self._interrupted = False
         return finished
@@ -56,10 +72,6 @@ class TurnAggregator:
     def discard(self) -> None:
         """Forget a half-finished turn (the upstream went away mid-turn)."""
         self._user.clear()
+        self._question = None
         self._assistant.clear()
         self._interrupted = False
-
-    def _take_user(self) -> list[FinishedTurn]:
-        content = "".join(self._user).strip()
-        self._user.clear()
-        return [FinishedTurn("user", content)] if content else []

@@ -48,10 +48,10 @@ def test_search_by_owner_email(admin_client, user, other_user):
 
 def test_conversation_page_masks_the_resumption_handle(admin_client, user):
     conversation = make_conversation(user)
+    services.start_run(conversation=conversation, began="new")
     services.store_resumption_handle(
         conversation=conversation, handle=HANDLE, issued_at=conversation.created_at
     )
-    services.start_run(conversation=conversation, began="new")
     response = admin_client.get(
         reverse("admin:conversations_conversation_change", args=[conversation.pk])
     )

@@ -7,15 +7,18 @@ Channels' WebsocketCommunicator, against the Live emulator over real sockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from config.asgi import application
-from conversations import services
+from conversations import leases, services
 from conversations.browser_protocol import MAX_AUDIO_FRAME_BYTES
 from conversations.models import TranscriptItem
 
@@ -276,4 +279,37 @@ async def test_a_server_failure_is_reported_and_the_socket_stays_up(
     await communicator.send_json_to({"type": "fly"})
     error, _ = await receive_until(communicator, "error")
     assert error["code"] == "unknown_type"
+    await communicator.disconnect()
+
+
+async def test_takeover_from_a_dead_holder_with_a_full_channel_still_succeeds(
+    conversation, user, live_settings
+):
+    # A worker killed with -9 holds the lease and no longer reads its channel,
+    # which the conversation's group traffic has filled to capacity.
+    layer = get_channel_layer()
+    dead_holder = await layer.new_channel()
+    with contextlib.suppress(ChannelFull):
+        for _ in range(1000):
+            await layer.send(dead_holder, {"type": "conversation.event", "text": "{}"})
+    await sync_to_async(leases.acquire_lease)(
+        conversation_id=conversation.pk, holder=dead_holder, ttl_s=1.0
+    )
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    presence, _ = await receive_until(communicator, "presence")
+    assert presence["role"] == "viewer"
+    await communicator.send_json_to({"type": "takeover"})
+    presence, _ = await receive_until(communicator, "presence", within_s=8)
+    assert presence["role"] == "owner"
+    await receive_until(communicator, "session.created")
+    await communicator.disconnect()
+
+
+async def test_status_events_name_their_run(conversation, user, live_settings):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    connected, _ = await receive_until(communicator, "session.created")
+    status, _ = await receive_until(communicator, "status")
+    assert (status["status"], status["run_id"]) == ("connected", connected["run_id"])
     await communicator.disconnect()

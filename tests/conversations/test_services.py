@@ -14,6 +14,8 @@ from .factories import make_conversation
 
 pytestmark = pytest.mark.django_db
 
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
 
 def test_create_conversation_defaults_to_configured_model(user, settings):
     settings.LIVE_MODEL = "live-model-under-test"
@@ -225,3 +227,49 @@ def test_turn_ids_are_per_conversation(user):
             conversation=conversation, content="hi", client_turn_id="same"
         )
         assert created
+
+
+def test_an_older_runs_state_is_ignored_once_a_newer_run_exists(user):
+    conversation = make_conversation(user)
+    services.start_run(conversation=conversation, began="new")  # run 0
+    services.start_run(conversation=conversation, began="resumed_with_handle")
+    services.set_conversation_state(conversation=conversation, state="active", run_id=1)
+    # The device that left says its run 0 is over, after run 1 connected.
+    services.set_conversation_state(conversation=conversation, state="idle", run_id=0)
+    conversation.refresh_from_db()
+    assert conversation.state == Conversation.State.ACTIVE
+
+
+def test_an_older_runs_handle_is_ignored_once_a_newer_run_exists(user):
+    conversation = make_conversation(user)
+    services.start_run(conversation=conversation, began="new")
+    services.store_resumption_handle(
+        conversation=conversation, handle="newer", issued_at=NOW, run_id=0
+    )
+    services.start_run(conversation=conversation, began="resumed_with_handle")
+    services.store_resumption_handle(
+        conversation=conversation, handle="older", issued_at=NOW, run_id=0
+    )
+    conversation.refresh_from_db()
+    assert conversation.resumption_handle == "newer"
+
+
+@pytest.mark.parametrize("began", ["new", "restored_from_transcript"])
+def test_a_run_that_starts_a_new_live_session_clears_the_stored_handle(user, began):
+    conversation = make_conversation(user)
+    services.store_resumption_handle(
+        conversation=conversation, handle="h", issued_at=NOW
+    )
+    services.start_run(conversation=conversation, began=began)
+    conversation.refresh_from_db()
+    assert conversation.resumption_handle == ""
+
+
+def test_a_resumed_run_keeps_the_stored_handle(user):
+    conversation = make_conversation(user)
+    services.store_resumption_handle(
+        conversation=conversation, handle="h", issued_at=NOW
+    )
+    services.start_run(conversation=conversation, began="resumed_with_handle")
+    conversation.refresh_from_db()
+    assert conversation.resumption_handle == "h"

@@ -7,11 +7,12 @@ def test_spoken_exchange_yields_user_then_assistant_item():
     turns = TurnAggregator()
     turns.user_speech("What's the ")
     turns.user_speech("weather?")
-    assert turns.assistant_output("It is ") == [
-        FinishedTurn("user", "What's the weather?")
-    ]
+    turns.assistant_output("It is ")
     turns.assistant_output("sunny.")
-    assert turns.turn_complete() == [FinishedTurn("assistant", "It is sunny.")]
+    assert turns.turn_complete() == [
+        FinishedTurn("user", "What's the weather?"),
+        FinishedTurn("assistant", "It is sunny."),
+    ]
     assert not turns.in_progress
 
 
@@ -46,3 +47,33 @@ def test_discarded_turn_leaves_nothing_behind():
 
 def test_turn_with_no_text_stores_nothing():
     assert TurnAggregator().turn_complete() == []
+
+
+def test_speech_during_a_reply_to_speech_is_the_next_question():
+    turns = TurnAggregator()
+    turns.user_speech("Tell me a story")
+    turns.assistant_output("Once upon a ")
+    turns.user_speech("wait")  # barge-in
+    turns.interrupted()
+    assert turns.turn_complete() == [
+        FinishedTurn("user", "Tell me a story"),
+        FinishedTurn("assistant", "Once upon a", interrupted=True),
+    ]
+    turns.assistant_output("Yes?")
+    assert turns.turn_complete() == [
+        FinishedTurn("user", "wait"),
+        FinishedTurn("assistant", "Yes?"),
+    ]
+
+
+def test_a_spoken_turn_cut_by_a_drop_is_not_stored_before_its_replay():
+    turns = TurnAggregator()
+    turns.user_speech("spoken once")
+    turns.assistant_output("Half a rep")
+    turns.discard()  # the connection dropped; Live hears the utterance again
+    turns.user_speech("spoken once")
+    turns.assistant_output("A whole reply.")
+    assert turns.turn_complete() == [
+        FinishedTurn("user", "spoken once"),
+        FinishedTurn("assistant", "A whole reply."),
+    ]
