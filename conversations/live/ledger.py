@@ -85,7 +85,6 @@ class Ledger:
     _audio_bytes: int = 0
     _next_audio_index: int = 0
     _audio_ended: bool = False
-    _progress: bool = False
 
     # -- what the caller asks ---------------------------------------------------
     @property
@@ -107,11 +106,6 @@ class Ledger:
             and not self._seed_owed
             and not any(turn.state == "answered" for turn in self._typed)
         )
-
-    @property
-    def made_progress(self) -> bool:
-        """This connection answered a turn or gave a usable handle."""
-        return self._progress
 
     def holds(self, turn_id: TurnId) -> bool:
         return any(turn.turn_id == turn_id for turn in self._typed)
@@ -180,7 +174,6 @@ class Ledger:
             self._spoken_uncovered += 1
         if self._seed_owed:
             self._seed_repaid = True
-        self._progress = True
         return turn
 
     def new_handle(self, value: str, issued_at: datetime) -> bool:
@@ -192,7 +185,6 @@ class Ledger:
         self.handle = Handle(value, issued_at)
         self._typed = [turn for turn in self._typed if turn.state != "answered"]
         self._spoken_uncovered = 0
-        self._progress = True
         return True
 
     def forget_handle(self) -> None:
@@ -201,7 +193,6 @@ class Ledger:
     # -- connections --------------------------------------------------------------
     def connection_opened(self, began: Began, *, seeded: bool) -> None:
         """A connection is set up; `seeded`: it was sent the stored history."""
-        self._progress = False
         self._outstanding.clear()
         self._spoken_uncovered = 0  # a resume never follows one (connection_lost)
         if began != "resumed_with_handle":

@@ -12,7 +12,7 @@ refused handles and token failures, following the resumption rules of the design
 * reconnects back off with full jitter and a cap, the first retry being immediate;
   after `max_attempts` attempts in a row that failed or died before doing anything
   the session gives up (status `disconnected`, reason `gave_up`) and `resume()`
-  starts over; a connection that made progress (a turn answered or a usable handle)
+  starts over; a connection that made progress (a turn answered or a new handle)
   resets the count, so a flapping network never makes the user resume by hand;
 * a close the caller asked for (`close()`) never reconnects;
 * close codes go through one table (`closecodes`), and the close reason is passed on;
@@ -553,11 +553,13 @@ class LiveSession:
 
     async def _take_handle(self, handle: str) -> None:
         issued_at = datetime.now(UTC)
+        # Live is working: whatever drops this connection now is bad luck, not
+        # a failing service, so it does not count against the reconnect bound.
+        self._failures = 0
         if not self._ledger.new_handle(handle, issued_at):
             # Issued before the seed was part of the session: it covers nothing.
             logger.debug("handle %s does not cover the seed yet", fingerprint(handle))
             return
-        self._failures = 0
         logger.debug("new resumption handle %s", fingerprint(handle))
         await self._notify("on_handle", handle, issued_at)
 

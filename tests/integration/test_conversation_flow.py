@@ -113,6 +113,29 @@ async def test_voice_turn_streams_captions_and_audio(app_server, account):
     assert [(i["role"]) for i in items] == ["user", "assistant"]
 
 
+async def test_an_utterance_cut_by_a_drop_is_replayed_and_answered_once(
+    app_server, account
+):
+    public_id, socket = await open_conversation(app_server, account, mode="voice")
+    speech = list(chunks(pcm16_tone(0.8) + pcm16_silence(0.8), size=640))
+    for index, chunk in enumerate(speech):
+        if index == 20:  # 0.4 s into the utterance
+            app_server.fault({"action": "drop"})
+        await socket.send_audio(chunk)
+        await asyncio.sleep(0.02)
+    answer = await socket.expect("transcript.item", lambda e: e["role"] == "assistant")
+    assert answer["content"].startswith('Turn 1. You said "spoken 0.8s"')
+    created = socket.of("session.created")
+    assert [event["run_id"] for event in created] == [0, 1]
+    await asyncio.sleep(0.5)  # nothing more arrives: the utterance is answered once
+    await socket.close()
+    items = assert_consistent(app_server, public_id)
+    assert [(i["role"], i["content"]) for i in items] == [
+        ("user", "spoken 0.8s"),
+        ("assistant", answer["content"]),
+    ]
+
+
 async def test_drop_mid_turn_reconnects_and_answers_once(app_server, account):
     public_id, socket = await open_conversation(app_server, account)
     await say(socket, "before the drop")

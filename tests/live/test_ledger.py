@@ -269,16 +269,6 @@ def test_audio_kept_for_replay_is_bounded():
     assert len(ledger.audio_to_replay()[0]) == 5
 
 
-def test_progress_means_an_answer_or_a_usable_handle():
-    ledger = Ledger()
-    ledger.connection_opened("restored_from_transcript", seeded=True)
-    ledger.new_handle("before-the-seed-is-covered", NOW)
-    assert not ledger.made_progress
-    ledger.connection_opened("new", seeded=False)
-    ledger.new_handle("h", NOW)
-    assert ledger.made_progress
-
-
 def test_a_turn_id_is_queued_once():
     ledger = Ledger()
     ledger.queue_text("a", "one")

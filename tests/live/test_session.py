@@ -417,3 +417,21 @@ async def test_a_flapping_network_never_gives_up_while_reconnects_succeed(emulat
     assert "disconnected" not in recorder.status_names
     conversation.assert_each_turn_once()
     await conversation.close()
+
+
+async def test_an_idle_restored_session_under_flapping_never_gives_up(emulator):
+    conversation = Conversation(emulator, max_attempts=2)
+    await conversation.start()
+    await conversation.talk("one")
+    emulator.inject_fault({"action": "expire_handles"})
+    recorder = conversation.recorder
+    for drops in range(1, 6):
+        # Restored each time, and dropped before any turn could cover the seed.
+        emulator.inject_fault({"action": "drop"})
+        await recorder.wait_for(lambda n=drops: len(recorder.connections) > n)
+        await asyncio.sleep(0.05)
+    await conversation.talk("two")
+    assert "disconnected" not in recorder.status_names
+    assert recorder.connections[-1][1] == "restored_from_transcript"
+    conversation.assert_each_turn_once()
+    await conversation.close()
