@@ -39,6 +39,7 @@ from .browser_protocol import (
 )
 from .exports import item_as_dict
 from .fanout import conversation_group
+from .live.events import StopReason
 from .models import Conversation
 from .ratelimit import TokenBucket
 from .relay import ConversationRelay
@@ -81,7 +82,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             return
         for task in list(self._tasks):
             task.cancel()
-        await self._give_up_ownership(reason="browser_left")
+        await self._give_up_ownership(reason=StopReason.BROWSER_LEFT)
         await self.channel_layer.group_discard(self.group, self.channel_name)
 
     # -- browser → server ---------------------------------------------------------
@@ -137,7 +138,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             if command.state == "paused":
                 await relay.end_audio()
         elif isinstance(command, End):
-            await relay.stop(reason="user")
+            await relay.stop(reason=StopReason.USER)
         elif isinstance(command, Resume):
             await relay.resume()
 
@@ -222,11 +223,11 @@ class ConversationConsumer(AsyncWebsocketConsumer):
 
     async def _hand_over(self) -> None:
         """Another device took the conversation: step down and say so."""
-        await self._give_up_ownership(reason="device_switch")
+        await self._give_up_ownership(reason=StopReason.DEVICE_SWITCH)
         await self.send(text_data=event("device.replaced"))
         await self._send_presence()
 
-    async def _give_up_ownership(self, *, reason: str) -> None:
+    async def _give_up_ownership(self, *, reason: StopReason) -> None:
         keeper, self._lease_keeper = self._lease_keeper, None
         if keeper is not None and keeper is not asyncio.current_task():
             keeper.cancel()
@@ -262,7 +263,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def conversation_deleted(self, message: dict[str, Any]) -> None:
         relay, self.relay = self.relay, None
         if relay is not None:
-            await relay.stop(reason="user", deleted=True)
+            await relay.stop(reason=StopReason.USER, deleted=True)
         await self.send(
             text_data=error_event("deleted", "This conversation was deleted.")
         )

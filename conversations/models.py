@@ -8,6 +8,28 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from .live.events import Began, EndReason
+
+BEGAN_LABELS = {
+    Began.NEW: "New Live session",
+    Began.RESUMED_WITH_HANDLE: "Resumed with handle",
+    Began.RESTORED_FROM_TRANSCRIPT: "Restored from transcript",
+}
+END_REASON_LABELS = {
+    EndReason.GOAWAY: "goAway rotation",
+    EndReason.NETWORK: "Network drop",
+    EndReason.USER: "Ended by user",
+    EndReason.DEVICE_SWITCH: "Device switch",
+    EndReason.HANDLE_EXPIRED: "Handle expired",
+    EndReason.BROWSER_LEFT: "Browser left",
+    EndReason.ERROR: "Error",
+    EndReason.WORKER_LOST: "Worker lost",
+}
+
+
+def _choices(labels: dict[Began, str] | dict[EndReason, str]) -> list[tuple[str, str]]:
+    return [(member.value, label) for member, label in labels.items()]
+
 
 class Conversation(models.Model):
     class Mode(models.TextChoices):
@@ -17,7 +39,6 @@ class Conversation(models.Model):
     class State(models.TextChoices):
         IDLE = "idle", "Idle"
         ACTIVE = "active", "Active"
-        ENDED = "ended", "Ended"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
@@ -59,33 +80,22 @@ class Conversation(models.Model):
 class Run(models.Model):
     """One upstream Live connection of a conversation."""
 
-    class Began(models.TextChoices):
-        NEW = "new", "New Live session"
-        RESUMED_WITH_HANDLE = "resumed_with_handle", "Resumed with handle"
-        RESTORED_FROM_TRANSCRIPT = (
-            "restored_from_transcript",
-            "Restored from transcript",
-        )
-
-    class EndReason(models.TextChoices):
-        GOAWAY = "goaway", "goAway rotation"
-        NETWORK = "network", "Network drop"
-        USER = "user", "Ended by user"
-        DEVICE_SWITCH = "device_switch", "Device switch"
-        HANDLE_EXPIRED = "handle_expired", "Handle expired"
-        BROWSER_LEFT = "browser_left", "Browser left"
-        GAVE_UP = "gave_up", "Gave up"
-        ERROR = "error", "Error"
-        WORKER_LOST = "worker_lost", "Worker lost"
+    # The values the Live session reports (conversations.live.events).
+    Began = Began
+    EndReason = EndReason
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="runs"
     )
     run_id = models.PositiveIntegerField()
-    began = models.CharField(max_length=32, choices=Began.choices, default=Began.NEW)
+    began = models.CharField(
+        max_length=32, choices=_choices(BEGAN_LABELS), default=Began.NEW
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    end_reason = models.CharField(
+        max_length=32, choices=_choices(END_REASON_LABELS), blank=True
+    )
     close_code = models.PositiveIntegerField(null=True, blank=True)
     close_reason = models.CharField(max_length=255, blank=True)
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -21,20 +21,37 @@ from . import selectors, services
 from .exports import item_as_dict
 from .live import protocol
 from .live.config import Compression, LiveConfig
-from .live.session import BaseLiveListener, LiveSession
+from .live.events import (
+    Began,
+    HandleIssued,
+    RunClosed,
+    RunOpened,
+    SessionEvent,
+    SessionWarning,
+    Status,
+    StatusChanged,
+    StopReason,
+)
+from .live.session import LiveSession
 from .models import Conversation, Run, TranscriptItem
 from .turns import FinishedTurn, TurnAggregator
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 SendAudio = Callable[[bytes], Awaitable[None]]
 
 CONTEXT_ITEMS_SHOWN = 50
 
 _BEGAN_TO_SOURCE = {
-    Run.Began.RESUMED_WITH_HANDLE: "handle",
-    Run.Began.RESTORED_FROM_TRANSCRIPT: "transcript",
+    Began.RESUMED_WITH_HANDLE: "handle",
+    Began.RESTORED_FROM_TRANSCRIPT: "transcript",
+}
+_STATUS_TO_STATE = {
+    Status.CONNECTED: Conversation.State.ACTIVE,
+    Status.DISCONNECTED: Conversation.State.IDLE,
 }
 _LIVE_ROLE = {TranscriptItem.Role.USER: "user", TranscriptItem.Role.ASSISTANT: "model"}
 
@@ -107,7 +124,7 @@ def resume_plan(conversation_pk: int) -> ResumePlan:
     )
 
 
-class ConversationRelay(BaseLiveListener):
+class ConversationRelay:
     """Carries a conversation's Live session for the socket that owns it."""
 
     def __init__(
@@ -150,7 +167,7 @@ class ConversationRelay(BaseLiveListener):
             await self._session.send_text(item.content, turn_id=item.seq)
         await self._session.start()
 
-    async def stop(self, reason: str, *, deleted: bool = False) -> None:
+    async def stop(self, reason: StopReason, *, deleted: bool = False) -> None:
         """Close the upstream for good (user end, device switch, socket gone).
 
         ``deleted``: the conversation no longer exists, so nothing is recorded.
@@ -193,41 +210,61 @@ class ConversationRelay(BaseLiveListener):
         if self._session is not None:
             await self._session.end_audio()
 
-    # -- LiveSession listener ----------------------------------------------------
-    async def on_status(
-        self,
-        status: str,
-        *,
-        run_id: int | None = None,
-        attempt: int | None = None,
-        retry_in_ms: int | None = None,
-        reason: str | None = None,
-    ) -> None:
+    # -- LiveSession events ------------------------------------------------------
+    async def on_event(self, event: SessionEvent) -> None:
+        match event:
+            case StatusChanged():
+                await self._status_changed(event)
+            case RunOpened(run_id=run_id, began=began):
+                await self._run_opened(run_id, began)
+            case RunClosed():
+                await self._run_closed(event)
+            case HandleIssued(handle=handle, issued_at=issued_at):
+                await self._handle_issued(handle, issued_at)
+            case SessionWarning(kind=kind, detail=detail):
+                await self._publish("warning", {"kind": kind, "message": detail})
+            case protocol.ModelAudio(data=data):
+                if self._voice:
+                    await self._send_audio(data)
+            case protocol.InputTranscription(text=text):
+                self._turns.user_speech(text)
+                await self._publish("transcript.delta", {"role": "user", "text": text})
+            case (
+                protocol.OutputTranscription(text=text) | protocol.ModelText(text=text)
+            ):
+                self._turns.assistant_output(text)
+                await self._publish(
+                    "transcript.delta", {"role": "assistant", "text": text}
+                )
+            case protocol.Interrupted():
+                self._turns.interrupted()
+                await self._publish("interrupted", {})
+            case protocol.TurnComplete():
+                await self._store(self._turns.turn_complete())
+                await self._publish("turn.complete", {})
+
+    async def _status_changed(self, event: StatusChanged) -> None:
         # The run lets a page ignore an older run's news (a device switch).
-        payload: dict[str, Any] = {"status": status}
-        if run_id is not None:
-            payload["run_id"] = run_id
-        if attempt is not None:
-            payload["attempt"] = attempt
-        if retry_in_ms is not None:
-            payload["retry_in_ms"] = retry_in_ms
-        if reason:
-            payload["reason"] = reason
+        payload: dict[str, Any] = {"status": event.status}
+        if event.run_id is not None:
+            payload["run_id"] = event.run_id
+        if event.attempt is not None:
+            payload["attempt"] = event.attempt
+        if event.retry_in_ms is not None:
+            payload["retry_in_ms"] = event.retry_in_ms
+        if event.reason:
+            payload["reason"] = event.reason
         await self._publish("status", payload)
-        if status in ("connected", "disconnected"):
-            state = (
-                Conversation.State.ACTIVE
-                if status == "connected"
-                else Conversation.State.IDLE
-            )
+        state = _STATUS_TO_STATE.get(event.status)
+        if state is not None:
             await self._write(
                 services.set_conversation_state,
                 conversation=self.conversation,
                 state=state,
-                run_id=run_id,
+                run_id=event.run_id,
             )
 
-    async def on_connection(self, run_id: int, began: str) -> None:
+    async def _run_opened(self, run_id: int, began: Began) -> None:
         self._run = await self._write(
             services.start_run,
             conversation=self.conversation,
@@ -239,16 +276,14 @@ class ConversationRelay(BaseLiveListener):
             {
                 "conversation_id": str(self.conversation.public_id),
                 "run_id": run_id,
-                "resumed": began != Run.Began.NEW,
+                "resumed": began != Began.NEW,
             },
         )
         source = _BEGAN_TO_SOURCE.get(began)
         if source:
             await self._publish_context_restored(source, run_id)
 
-    async def on_connection_closed(
-        self, run_id: int, *, reason: str, code: int | None, close_reason: str
-    ) -> None:
+    async def _run_closed(self, event: RunClosed) -> None:
         # A reply cut off by a lost connection is asked again after the resume:
         # its half is not stored, or the transcript would hold it twice.
         self._turns.discard()
@@ -257,12 +292,12 @@ class ConversationRelay(BaseLiveListener):
             await self._write(
                 services.finish_run,
                 run=run,
-                end_reason=reason,
-                close_code=code,
-                close_reason=close_reason,
+                end_reason=event.reason,
+                close_code=event.code,
+                close_reason=event.close_reason,
             )
 
-    async def on_handle(self, handle: str, issued_at: datetime) -> None:
+    async def _handle_issued(self, handle: str, issued_at: datetime) -> None:
         pending = self._session.pending_turn_ids if self._session else []
         covered_seq = min(pending) - 1 if pending else self.conversation.next_seq - 1
         await self._write(
@@ -274,36 +309,14 @@ class ConversationRelay(BaseLiveListener):
             run_id=self._run.run_id if self._run is not None else None,
         )
 
-    async def on_warning(self, kind: str, detail: str) -> None:
-        await self._publish("warning", {"kind": kind, "message": detail})
-
-    async def on_event(self, event: protocol.ServerEvent) -> None:
-        if isinstance(event, protocol.ModelAudio):
-            if self._voice:
-                await self._send_audio(event.data)
-        elif isinstance(event, protocol.InputTranscription):
-            self._turns.user_speech(event.text)
-            await self._publish(
-                "transcript.delta", {"role": "user", "text": event.text}
-            )
-        elif isinstance(event, protocol.OutputTranscription | protocol.ModelText):
-            self._turns.assistant_output(event.text)
-            await self._publish(
-                "transcript.delta", {"role": "assistant", "text": event.text}
-            )
-        elif isinstance(event, protocol.Interrupted):
-            self._turns.interrupted()
-            await self._publish("interrupted", {})
-        elif isinstance(event, protocol.TurnComplete):
-            await self._store(self._turns.turn_complete())
-            await self._publish("turn.complete", {})
-
     # -- helpers -------------------------------------------------------------------
-    async def _write(self, service: Callable[..., Any], **kwargs: Any) -> Any:
+    async def _write(
+        self, service: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+    ) -> R | None:
         """Run a service in a worker thread, unless the conversation was deleted."""
         if self._deleted:
             return None
-        return await database_sync_to_async(service)(**kwargs)
+        return await database_sync_to_async(service)(*args, **kwargs)
 
     async def _store(self, finished: list[FinishedTurn]) -> None:
         for turn in finished:

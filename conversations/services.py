@@ -97,7 +97,7 @@ def start_run(
     When `run_id` is given it must be the next one; otherwise `RunIdConflict`
     is raised, which tells a caller that another worker started a run first.
     """
-    _require_choice("began", began, Run.Began.values)
+    _require_choice("began", began, list(Run.Began))
     locked = _lock(conversation)
     next_run_id = locked.next_run_id
     if run_id is not None and run_id != next_run_id:
@@ -126,7 +126,7 @@ def finish_run(
     close_reason: str = "",
 ) -> Run:
     """Mark the run as ended; a run that already ended is returned unchanged."""
-    _require_choice("end_reason", end_reason, Run.EndReason.values)
+    _require_choice("end_reason", end_reason, list(Run.EndReason))
     if close_code is not None and not 0 <= close_code <= 65535:
         raise ValidationError({"close_code": f"{close_code} is not a close code."})
     locked = Run.objects.select_for_update().get(pk=run.pk)

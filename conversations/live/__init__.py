@@ -5,6 +5,23 @@ from __future__ import annotations
 from .client import ConnectFailed, LiveConnection, open_connection
 from .closecodes import CloseAction, classify_close
 from .config import Compression, LiveConfig
+from .events import (
+    Began,
+    ContextRestored,
+    ContextSource,
+    EndReason,
+    HandleIssued,
+    LiveListener,
+    RunClosed,
+    RunOpened,
+    SessionEvent,
+    SessionWarning,
+    Status,
+    StatusChanged,
+    StopReason,
+    UserTurnSent,
+    WarningKind,
+)
 from .protocol import (
     FunctionCall,
     FunctionResponse,
@@ -25,24 +42,22 @@ from .protocol import (
     UsageMetadata,
     parse_server_frame,
 )
-from .session import (
-    BaseLiveListener,
-    LiveListener,
-    LiveSession,
-    SessionClosed,
-    UserTurnSent,
-)
+from .session import LiveSession, SessionClosed
 from .tokens import TokenError, mint_token
 
 __all__ = [
-    "BaseLiveListener",
+    "Began",
     "CloseAction",
     "Compression",
     "ConnectFailed",
+    "ContextRestored",
+    "ContextSource",
+    "EndReason",
     "FunctionCall",
     "FunctionResponse",
     "GenerationComplete",
     "GoAway",
+    "HandleIssued",
     "InputTranscription",
     "Interrupted",
     "LiveConfig",
@@ -53,16 +68,24 @@ __all__ = [
     "ModelAudio",
     "ModelText",
     "OutputTranscription",
+    "RunClosed",
+    "RunOpened",
     "ServerEvent",
     "SessionClosed",
+    "SessionEvent",
     "SessionResumptionUpdate",
+    "SessionWarning",
     "SetupComplete",
+    "Status",
+    "StatusChanged",
+    "StopReason",
     "TokenError",
     "ToolCall",
     "ToolCallCancellation",
     "TurnComplete",
     "UsageMetadata",
     "UserTurnSent",
+    "WarningKind",
     "classify_close",
     "mint_token",
     "open_connection",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from . import protocol
 
 AuthMode = Literal["ephemeral", "key"]
 ResponseModality = Literal["AUDIO", "TEXT"]
@@ -74,3 +76,22 @@ class LiveConfig:
             raise ValueError("backoff delays cannot be negative")
         if self.liveness_timeout_s <= 0:
             raise ValueError("liveness_timeout_s must be positive")
+
+    def setup_message(self, resumption_handle: str | None) -> dict[str, Any]:
+        """The `setup` message of one connection (resuming when a handle is given)."""
+        compression = self.compression
+        return protocol.build_setup(
+            model=self.model,
+            response_modality=self.response_modality,
+            system_instruction=self.system_instruction,
+            voice=self.voice,
+            input_transcription=self.input_transcription,
+            output_transcription=self.output_transcription,
+            resumption_handle=resumption_handle,
+            compression_trigger_tokens=compression.trigger_tokens
+            if compression
+            else None,
+            compression_target_tokens=compression.target_tokens
+            if compression
+            else None,
+        )

@@ -26,13 +26,11 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import deque
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-TurnId = Hashable
-Began = Literal["new", "resumed_with_handle", "restored_from_transcript"]
+from .events import Began, TurnId
 
 PCM16_BYTES_PER_SECOND = 16_000 * 2
 # A chunk with a sample this loud holds speech (int16 scale; silence and room
@@ -195,7 +193,7 @@ class Ledger:
         """A connection is set up; `seeded`: it was sent the stored history."""
         self._outstanding.clear()
         self._spoken_uncovered = 0  # a resume never follows one (connection_lost)
-        if began != "resumed_with_handle":
+        if began != Began.RESUMED_WITH_HANDLE:
             # The history holds every answered turn; the rest are replayed.
             self._typed = [turn for turn in self._typed if turn.state != "answered"]
         self._seed_owed = seeded

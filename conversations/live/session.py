@@ -1,54 +1,24 @@
-"""One logical Live session carried over many upstream connections.
+"""One logical Live session carried over many upstream connections (runs).
 
 `LiveSession` keeps a conversation with Live going across drops, `goAway` rotations,
-refused handles and token failures, following the resumption rules of the design:
+refused handles and token failures, and reports everything as one stream of typed
+events (`events`) to its listener:
 
 * every connection attempt gets a fresh credential (see `tokens`);
-* only the newest handle from a `sessionResumptionUpdate` with `resumable: true` is
-  kept, and one older than `handle_lifetime_s` is not tried;
+* what Live holds of the user's input is kept in a `Ledger`: typed turns not
+  answered are sent again once, in order; the audio of an utterance cut by a drop
+  is replayed unless Live answered it; only the newest handle that covers what was
+  answered is kept, and one older than `handle_lifetime_s` is not tried;
+* when there is no usable handle (refused, too old, or missing answered turns), a
+  new Live session is seeded with the history `seed_provider` returns, never a
+  handle and history together;
 * on `goAway` the session rotates at the next turn boundary, or at the deadline
-  (`timeLeft - goaway_margin_s`) if that comes first, closing the old socket before
-  resuming;
-* reconnects back off with full jitter and a cap, the first retry being immediate;
-  after `max_attempts` attempts in a row that failed or died before doing anything
-  the session gives up (status `disconnected`, reason `gave_up`) and `resume()`
-  starts over; a connection that made progress (a turn answered or a new handle)
-  resets the count, so a flapping network never makes the user resume by hand;
-* a close the caller asked for (`close()`) never reconnects;
-* close codes go through one table (`closecodes`), and the close reason is passed on;
-* user input is kept in a `Ledger` (see `ledger`): typed turns not answered are
-  sent again, once, in order; the audio of an utterance cut by a drop is replayed
-  unless Live answered it; answered turns the newest handle misses, or a seed no
-  handle covers yet, make the next connection restore from the transcript;
-* when the handle is refused or too old, a new Live session is started and seeded with
-  the history `seed_provider` returns (never a handle and history together), then the
-  unanswered turns are sent as live turns.
-
-Typed turns are sent one at a time, after every earlier turn (typed or spoken) was
-answered, so that each `turnComplete` belongs to a known turn.
-
-Listener (duck-typed; `BaseLiveListener` has no-op defaults). Every method is async:
-
-* `on_status(status, *, run_id=None, attempt=None, retry_in_ms=None, reason=None)`:
-  `connecting`, `connected`, `reconnecting` (with `attempt` and `retry_in_ms`),
-  `disconnecting`, `disconnected` (with `reason`: `user`, `gave_up`, or `error`).
-  `run_id` is the newest run this session opened (None before its first), so a
-  listener can tell this session's news from an older one's.
-* `on_connection(run_id, began)`: a connection is set up; `began` is `new`,
-  `resumed_with_handle` or `restored_from_transcript`. The first gets `first_run_id`,
-  each later one the next number.
-* `on_connection_closed(run_id, *, reason, code, close_reason)`: that connection ended;
-  `reason` is `goaway`, `network`, `user`, `handle_expired` or `error`.
-* `on_event(event)`: a server event from `protocol` (model audio/text, transcriptions,
-  `TurnComplete`, `GenerationComplete`, `Interrupted`, `ToolCall`, `UsageMetadata` ...)
-  or a `UserTurnSent` when a user turn reaches Live (`replayed` when it is sent again
-  after a resume; a reply already shown for it is then superseded).
-* `on_handle(handle, issued_at)`: a new resumable handle, to persist server-side.
-* `on_context_restored(source)`: after a reconnect, the context came back from the
-  `handle` or from the `transcript`.
-* `on_warning(kind, detail)`: `session_cap` (the uncompressed session cap is near),
-  `audio_dropped` (more audio arrived while the upstream was away than is kept for
-  replay), `tool_response_dropped`.
+  (`timeLeft - goaway_margin_s`) if that comes first, closing the old socket first;
+* reconnects back off with full jitter and a cap, the first retry immediate; after
+  `max_attempts` attempts in a row that failed or died before doing anything the
+  session gives up (`disconnected`, `gave_up`) and `resume()` starts over; a
+  connection that answered a turn or issued a handle resets the count;
+* a close the caller asked for (`close()`) never reconnects.
 """
 
 from __future__ import annotations
@@ -56,12 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from websockets.exceptions import ConnectionClosed
@@ -71,7 +40,25 @@ from .backoff import Backoff
 from .client import ConnectFailed, LiveConnection, open_connection
 from .closecodes import CloseAction, classify_close
 from .config import LiveConfig
-from .ledger import Began, Handle, Ledger
+from .events import (
+    Began,
+    ContextRestored,
+    ContextSource,
+    EndReason,
+    HandleIssued,
+    LiveListener,
+    RunClosed,
+    RunOpened,
+    SessionEvent,
+    SessionWarning,
+    Status,
+    StatusChanged,
+    StopReason,
+    TurnId,
+    UserTurnSent,
+    WarningKind,
+)
+from .ledger import Handle, Ledger
 from .protocol import (
     FunctionResponse,
     GoAway,
@@ -84,102 +71,33 @@ from .protocol import (
     SetupComplete,
     TurnComplete,
 )
+from .timers import OneShot
 from .tokens import fingerprint
 
 logger = logging.getLogger(__name__)
 
-TurnId = str | int
-MODEL_OUTPUT = (ModelAudio, ModelText, OutputTranscription)
 SeedProvider = Callable[[list[TurnId]], Awaitable[Sequence[tuple[str, str]]]]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class UserTurnSent:
-    """A user turn reached Live (`replayed` when it is sent again after a resume)."""
-
-    turn_id: TurnId
-    text: str
-    replayed: bool
-
-
-class LiveListener(Protocol):
-    async def on_status(
-        self,
-        status: str,
-        *,
-        run_id: int | None = None,
-        attempt: int | None = None,
-        retry_in_ms: int | None = None,
-        reason: str | None = None,
-    ) -> None: ...
-
-    async def on_connection(self, run_id: int, began: Began) -> None: ...
-
-    async def on_connection_closed(
-        self, run_id: int, *, reason: str, code: int | None, close_reason: str
-    ) -> None: ...
-
-    async def on_event(self, event: ServerEvent | UserTurnSent) -> None: ...
-
-    async def on_handle(self, handle: str, issued_at: datetime) -> None: ...
-
-    async def on_context_restored(self, source: str) -> None: ...
-
-    async def on_warning(self, kind: str, detail: str) -> None: ...
-
-
-class BaseLiveListener:
-    """A listener that ignores everything; subclass it and override what you need."""
-
-    async def on_status(
-        self,
-        status: str,
-        *,
-        run_id: int | None = None,
-        attempt: int | None = None,
-        retry_in_ms: int | None = None,
-        reason: str | None = None,
-    ) -> None:
-        pass
-
-    async def on_connection(self, run_id: int, began: Began) -> None:
-        pass
-
-    async def on_connection_closed(
-        self, run_id: int, *, reason: str, code: int | None, close_reason: str
-    ) -> None:
-        pass
-
-    async def on_event(self, event: ServerEvent | UserTurnSent) -> None:
-        pass
-
-    async def on_handle(self, handle: str, issued_at: datetime) -> None:
-        pass
-
-    async def on_context_restored(self, source: str) -> None:
-        pass
-
-    async def on_warning(self, kind: str, detail: str) -> None:
-        pass
+MODEL_OUTPUT = (ModelAudio, ModelText, OutputTranscription)
+CLIENT_CLOSE = (1000, "closed by the client")
 
 
 class SessionClosed(Exception):
     """The caller closed the session; it takes no more input."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Attempt:
     connection: LiveConnection
     began: Began
     seed: Sequence[tuple[str, str]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Ended:
     """How one connection ended and what to do next."""
 
-    reason: str
+    reason: EndReason
     action: CloseAction | None  # None: the caller closed it
     code: int | None
     close_reason: str
@@ -207,81 +125,70 @@ class LiveSession:
         if resume_handle:
             self._ledger.handle = Handle(resume_handle, handle_issued_at)
         self._next_run_id = first_run_id
+        self._opened_run_id: int | None = None
         self._seed_provider = seed_provider
         self._http = http_client
         self._owns_http = http_client is None
         self._backoff = Backoff(config.base_delay_s, config.max_delay_s)
-
         self._failures = 0
         self._connection: LiveConnection | None = None
-        self._run_id: int | None = None
         self._ready = False
         self._send_lock = asyncio.Lock()
-        self._end_reason: str | None = None
-        self._goaway_deadline: float | None = None
-        self._rotation_timer: asyncio.Task[None] | None = None
-        self._cap_timer: asyncio.Task[None] | None = None
+        self._ending: EndReason | None = None  # why we are closing the connection
+        self._goaway = OneShot()
+        self._cap = OneShot()
         self._audio_gap_reported = False
-        self._opened_run_id: int | None = None
-        self._status: str | None = None
+        self._status: Status | None = None
         self._closed_by_user = False
-        self._close_reason = "user"
+        self._close_reason = StopReason.USER
         self._close_requested = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
 
     # --- public API ----------------------------------------------------------------
-
     @property
-    def status(self) -> str | None:
+    def status(self) -> Status | None:
         """The last status reported to the listener."""
         return self._status
 
     @property
     def pending_turn_ids(self) -> list[TurnId]:
         """Ids of the typed turns the newest handle does not cover yet, in order."""
-        return list(self._ledger.uncovered_turn_ids)
+        return self._ledger.uncovered_turn_ids
 
     async def start(self) -> None:
         """Start connecting in the background; progress is reported to the listener."""
-        if self._closed_by_user:
-            raise SessionClosed("the session was closed")
+        self._check_open()
         if self._supervisor is not None:
             raise RuntimeError("the session is already started")
         self._supervisor = asyncio.create_task(self._supervise())
 
     async def resume(self) -> None:
         """Start again after the session gave up or hit an error."""
-        if self._closed_by_user:
-            raise SessionClosed("the session was closed")
-        if self._supervisor is not None and not self._supervisor.done():
-            return
-        self._supervisor = asyncio.create_task(self._supervise())
+        self._check_open()
+        if self._supervisor is None or self._supervisor.done():
+            self._supervisor = asyncio.create_task(self._supervise())
 
     async def send_text(self, text: str, *, turn_id: TurnId | None = None) -> TurnId:
-        """Queue a user turn and send it as soon as Live can take it; return its id.
+        """Queue a typed turn, sent as soon as Live can take it; returns its id.
 
         `turn_id` is the caller's id for the turn (a transcript seq, say); it comes
         back in `UserTurnSent` and in the ids passed to `seed_provider`.
         """
-        if self._closed_by_user:
-            raise SessionClosed("the session was closed")
+        self._check_open()
         if not isinstance(text, str) or not text.strip():
             raise ValueError("a user turn needs non-empty text")
-        if turn_id is None:
-            turn_id = uuid.uuid4().hex
+        turn_id = uuid.uuid4().hex if turn_id is None else turn_id
         self._ledger.queue_text(turn_id, text)
         await self._pump()
         return turn_id
 
     async def send_audio(self, pcm16_16khz: bytes) -> bool:
-        """Send PCM16 mono 16 kHz audio; while the upstream is away it is kept.
+        """Send PCM16 mono 16 kHz audio; returns whether it was sent now.
 
-        Returns whether the chunk was sent now. Kept audio (the utterance Live has
-        not answered, at most the ledger's `max_replay_s`) goes to the next
-        connection.
+        While the upstream is away it is kept (the utterance Live has not answered,
+        at most the ledger's `max_replay_s`) and goes to the next connection.
         """
-        if self._closed_by_user:
-            raise SessionClosed("the session was closed")
+        self._check_open()
         if not isinstance(pcm16_16khz, bytes | bytearray) or len(pcm16_16khz) % 2:
             raise ValueError("audio must be PCM16 bytes (an even number of bytes)")
         if not pcm16_16khz:
@@ -292,17 +199,15 @@ class LiveSession:
             return True
         if not kept_all and not self._audio_gap_reported:
             self._audio_gap_reported = True
-            await self._notify(
-                "on_warning",
-                "audio_dropped",
+            await self._warn(
+                WarningKind.AUDIO_DROPPED,
                 "Live was away too long: the start of what you said was dropped",
             )
         return False
 
     async def end_audio(self) -> bool:
         """Tell Live the microphone stopped (`audioStreamEnd`); return whether sent."""
-        if self._closed_by_user:
-            raise SessionClosed("the session was closed")
+        self._check_open()
         self._ledger.audio_ended()
         return await self._send_if_ready(protocol.build_audio_stream_end())
 
@@ -312,125 +217,106 @@ class LiveSession:
         A response cannot outlive its connection: a resumed session never saw the call,
         so while the upstream is away the response is dropped with a warning.
         """
-        if self._closed_by_user:
-            raise SessionClosed("the session was closed")
+        self._check_open()
         if not responses:
             raise ValueError("no function responses given")
         if await self._send_if_ready(protocol.build_tool_response(responses)):
             return True
-        await self._notify(
-            "on_warning",
-            "tool_response_dropped",
+        await self._warn(
+            WarningKind.TOOL_RESPONSE_DROPPED,
             "tool response dropped: its connection is gone",
         )
         return False
 
-    async def close(self, *, reason: str = "user") -> None:
+    async def close(self, *, reason: StopReason = StopReason.USER) -> None:
         """End the session for good (the caller asked for it): no reconnect follows.
 
-        `reason` is reported as the end reason of the open connection and of the
-        session (`user`, `device_switch`, `browser_left` ...).
+        `reason` is reported as the end reason of the open run and of the session.
         """
         if self._closed_by_user:
             return
         self._close_reason = reason
         self._closed_by_user = True
         self._close_requested.set()
-        await self._set_status("disconnecting")
+        await self._set_status(Status.DISCONNECTING)
         connection = self._connection
         if connection is not None:
-            self._end_reason = "user"
+            self._ending = EndReason.USER
             self._ready = False
             with contextlib.suppress(ConnectionClosed, OSError):
-                await connection.close(1000, "closed by the client")
+                await connection.close(*CLIENT_CLOSE)
         if self._supervisor is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
-        self._cancel_timers(cap=True)
+        self._goaway.cancel()
+        self._cap.cancel()
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
-        await self._set_status("disconnected", reason=reason)
+        await self._set_status(Status.DISCONNECTED, reason=reason)
 
     # --- connection loop -----------------------------------------------------------
-
     async def _supervise(self) -> None:
         self._failures = 0
         quiet = False  # a planned rotation shows no status change unless it fails
-        if self._status != "connected":
-            await self._set_status("connecting")
+        if self._status != Status.CONNECTED:
+            await self._set_status(Status.CONNECTING)
         while not self._closed_by_user:
             if self._failures:
                 if self._failures > self.config.max_attempts:
-                    await self._give_up("gave_up")
+                    await self._give_up(StopReason.GAVE_UP)
                     return
                 delay = self._backoff.delay(self._failures)
                 await self._set_status(
-                    "reconnecting",
+                    Status.RECONNECTING,
                     attempt=self._failures,
                     retry_in_ms=round(delay * 1000),
                 )
                 if await self._closed_within(delay):
                     return
-            attempt = await self._until_closed(self._connect_once())
+            attempt = await self._until_closed(self._connect())
             if attempt is None:
                 return
-            if isinstance(attempt, _Ended):
-                if attempt.action is CloseAction.FATAL:
-                    await self._give_up("error", attempt.close_reason)
-                    return
-                if attempt.action is CloseAction.RESTORE:
-                    self._forget_handle("refused")
-                self._failures += 1
-                quiet = False
-                continue
-            ended = await self._serve(attempt, quiet=quiet)
+            ended = attempt if isinstance(attempt, _Ended) else None
+            if ended is None:
+                assert isinstance(attempt, _Attempt)
+                ended = await self._serve(attempt, quiet=quiet)
             if ended.action is None:
                 return
             if ended.action is CloseAction.FATAL:
-                await self._give_up("error", ended.close_reason)
+                await self._give_up(StopReason.ERROR, ended.close_reason)
                 return
             if ended.action is CloseAction.RESTORE:
                 self._forget_handle("refused")
-            quiet = ended.action is CloseAction.ROTATE and ended.reason == "goaway"
+            quiet = (
+                ended.action is CloseAction.ROTATE and ended.reason == EndReason.GOAWAY
+            )
             if not quiet:
                 # A connection that made progress reset the count to 0 meanwhile.
                 self._failures += 1
 
-    async def _connect_once(self) -> _Attempt | _Ended:
+    async def _connect(self) -> _Attempt | _Ended:
         handle = self._usable_handle()
         seed: Sequence[tuple[str, str]] = ()
-        began: Began = "resumed_with_handle"
+        began = Began.RESUMED_WITH_HANDLE
         if handle is None:
-            began = "new"
+            began = Began.NEW
             if self._seed_provider is not None:
                 try:
-                    unanswered = list(self._ledger.unanswered_turn_ids)
-                    seed = list(await self._seed_provider(unanswered))
+                    seed = list(
+                        await self._seed_provider(self._ledger.unanswered_turn_ids)
+                    )
                     protocol.build_history(seed)  # validates the roles
                 except Exception as exc:
                     logger.exception("seed provider failed")
-                    return _Ended("error", CloseAction.RETRY, None, str(exc)[:120])
+                    return _Ended(
+                        EndReason.ERROR, CloseAction.RETRY, None, str(exc)[:120]
+                    )
                 if seed:
-                    began = "restored_from_transcript"
-        compression = self.config.compression
-        setup = protocol.build_setup(
-            model=self.config.model,
-            response_modality=self.config.response_modality,
-            system_instruction=self.config.system_instruction,
-            voice=self.config.voice,
-            input_transcription=self.config.input_transcription,
-            output_transcription=self.config.output_transcription,
-            resumption_handle=handle,
-            compression_trigger_tokens=compression.trigger_tokens
-            if compression
-            else None,
-            compression_target_tokens=compression.target_tokens
-            if compression
-            else None,
-        )
+                    began = Began.RESTORED_FROM_TRANSCRIPT
         if self._http is None:
             self._http = httpx.AsyncClient()
+        setup = self.config.setup_message(handle)
         try:
             connection = await open_connection(self.config, self._http, setup)
         except ConnectFailed as exc:
@@ -441,36 +327,34 @@ class LiveSession:
                 )
             else:
                 action = CloseAction.RETRY if exc.retryable else CloseAction.FATAL
-            return _Ended("error", action, exc.code, exc.reason)
+            return _Ended(EndReason.ERROR, action, exc.code, exc.reason)
         return _Attempt(connection, began, seed)
 
     async def _serve(self, attempt: _Attempt, *, quiet: bool) -> _Ended:
         connection = attempt.connection
         run_id = self._next_run_id
         self._next_run_id += 1
-        self._run_id = run_id
         self._connection = connection
-        self._end_reason = None
-        self._goaway_deadline = None
+        self._ending = None
         self._audio_gap_reported = False
         if self._closed_by_user:
             # close() ran while the attempt was finishing.
-            await connection.close(1000, "closed by the client")
+            await connection.close(*CLIENT_CLOSE)
             self._connection = None
-            return _Ended(self._close_reason, None, 1000, "closed by the client")
+            return _Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
 
         self._opened_run_id = run_id
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
-        # The caller records the run before it tells anyone the session is up.
-        await self._notify("on_connection", run_id, attempt.began)
-        await self._set_status("connected")
-        if attempt.began == "resumed_with_handle":
+        # The listener records the run before it tells anyone the session is up.
+        await self._emit(RunOpened(run_id, attempt.began))
+        await self._set_status(Status.CONNECTED)
+        if attempt.began == Began.RESUMED_WITH_HANDLE:
             if not quiet:
-                await self._notify("on_context_restored", "handle")
+                await self._emit(ContextRestored(ContextSource.HANDLE))
         else:
             self._start_cap_timer()
-            if attempt.began == "restored_from_transcript":
-                await self._notify("on_context_restored", "transcript")
+            if attempt.began == Began.RESTORED_FROM_TRANSCRIPT:
+                await self._emit(ContextRestored(ContextSource.TRANSCRIPT))
         async with self._send_lock:
             with contextlib.suppress(ConnectionClosed):
                 if attempt.seed:
@@ -485,44 +369,43 @@ class LiveSession:
         self._ready = False
         self._connection = None
         self._ledger.connection_lost()
-        self._cancel_timers(cap=False)
+        self._goaway.cancel()
         await connection.wait_closed()
         ended = self._how_it_ended(connection, attempt.began)
-        await self._notify(
-            "on_connection_closed",
-            run_id,
-            reason=ended.reason,
-            code=connection.close_code,
-            close_reason=connection.close_reason,
+        await self._emit(
+            RunClosed(run_id, ended.reason, ended.code, ended.close_reason)
         )
         logger.info(
             "Live run %s ended: %s (%s %s)",
             run_id,
             ended.reason,
-            connection.close_code,
-            connection.close_reason,
+            ended.code,
+            ended.close_reason,
         )
         return ended
 
     def _how_it_ended(self, connection: LiveConnection, began: Began) -> _Ended:
         code, reason = connection.close_code, connection.close_reason
-        if self._end_reason == "user":
-            return _Ended(self._close_reason, None, code, reason)
-        if self._end_reason == "goaway":
-            return _Ended("goaway", CloseAction.ROTATE, code, reason)
+        if self._ending == EndReason.USER:
+            return _Ended(EndReason(self._close_reason), None, code, reason)
+        if self._ending == EndReason.GOAWAY:
+            return _Ended(EndReason.GOAWAY, CloseAction.ROTATE, code, reason)
         if connection.stalled:
-            return _Ended("network", CloseAction.RETRY, code, reason)
+            return _Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason)
         if connection.malformed is not None:
-            return _Ended("error", CloseAction.RETRY, code, reason)
-        action = classify_close(code, reason, resumed=began == "resumed_with_handle")
+            return _Ended(EndReason.ERROR, CloseAction.RETRY, code, reason)
+        action = classify_close(
+            code, reason, resumed=began == Began.RESUMED_WITH_HANDLE
+        )
         if action is CloseAction.RESTORE:
-            return _Ended("handle_expired", action, code, reason)
+            return _Ended(EndReason.HANDLE_EXPIRED, action, code, reason)
         if action is CloseAction.FATAL:
-            return _Ended("error", action, code, reason)
-        if self._goaway_deadline is not None:
-            return _Ended("goaway", CloseAction.RETRY, code, reason)
-        return _Ended("network", CloseAction.RETRY, code, reason)
+            return _Ended(EndReason.ERROR, action, code, reason)
+        if self._goaway.scheduled:
+            return _Ended(EndReason.GOAWAY, CloseAction.RETRY, code, reason)
+        return _Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason)
 
+    # --- what Live says ------------------------------------------------------------
     async def _on_server_event(
         self, connection: LiveConnection, event: ServerEvent
     ) -> None:
@@ -531,25 +414,21 @@ class LiveSession:
                 await self._take_handle(event.new_handle)
                 await self._rotate_if_idle(connection)
             return
+        if isinstance(event, SetupComplete):
+            return
         if isinstance(event, InputTranscription):
             self._ledger.speech_heard()
         elif isinstance(event, MODEL_OUTPUT):
             self._ledger.model_output()
-        if isinstance(event, SetupComplete):
-            return
-        if isinstance(event, GoAway):
+        elif isinstance(event, GoAway):
             self._schedule_rotation(connection, event.time_left_s)
-            await self._notify("on_event", event)
-            await self._rotate_if_idle(connection)
-            return
+        elif isinstance(event, TurnComplete) and self._ledger.turn_complete():
+            self._failures = 0
+        await self._emit(event)
         if isinstance(event, TurnComplete):
-            if self._ledger.turn_complete() is not None:
-                self._failures = 0
-            await self._notify("on_event", event)
             await self._pump()
+        if isinstance(event, GoAway | TurnComplete):
             await self._rotate_if_idle(connection)
-            return
-        await self._notify("on_event", event)
 
     async def _take_handle(self, handle: str) -> None:
         issued_at = datetime.now(UTC)
@@ -561,7 +440,7 @@ class LiveSession:
             logger.debug("handle %s does not cover the seed yet", fingerprint(handle))
             return
         logger.debug("new resumption handle %s", fingerprint(handle))
-        await self._notify("on_handle", handle, issued_at)
+        await self._emit(HandleIssued(handle, issued_at))
 
     def _usable_handle(self) -> str | None:
         handle = self._ledger.handle
@@ -572,59 +451,42 @@ class LiveSession:
         return self._ledger.handle.value if self._ledger.handle else None
 
     def _forget_handle(self, why: str) -> None:
-        if self._ledger.handle is not None:
+        handle = self._ledger.handle
+        if handle is not None:
             logger.info(
-                "dropping resumption handle %s (%s)",
-                fingerprint(self._ledger.handle.value),
-                why,
+                "dropping resumption handle %s (%s)", fingerprint(handle.value), why
             )
         self._ledger.forget_handle()
 
     # --- goAway rotation -----------------------------------------------------------
-
     def _schedule_rotation(
         self, connection: LiveConnection, time_left_s: float | None
     ) -> None:
-        if self._goaway_deadline is not None:
+        if self._goaway.scheduled:
             return
         lead = max(0.0, (time_left_s or 0.0) - self.config.goaway_margin_s)
-        self._goaway_deadline = time.monotonic() + lead
         logger.info("goAway: rotating within %.1f s", lead)
-        self._rotation_timer = asyncio.create_task(
-            self._rotate_at_deadline(connection, lead)
-        )
-
-    async def _rotate_at_deadline(
-        self, connection: LiveConnection, delay: float
-    ) -> None:
-        await asyncio.sleep(delay)
-        await self._rotate(connection)
+        self._goaway.start(lead, lambda: self._rotate(connection))
 
     async def _rotate_if_idle(self, connection: LiveConnection) -> None:
         # A turn boundary: no reply streaming and nothing the newest handle misses.
-        if self._goaway_deadline is None or not self._ledger.idle:
-            return
-        await self._rotate(connection)
+        if self._goaway.scheduled and self._ledger.idle:
+            await self._rotate(connection)
 
     async def _rotate(self, connection: LiveConnection) -> None:
-        if self._connection is not connection or self._end_reason is not None:
+        if self._connection is not connection or self._ending is not None:
             return
-        self._end_reason = "goaway"
+        self._ending = EndReason.GOAWAY
         self._ready = False
         with contextlib.suppress(ConnectionClosed, OSError):
             await connection.close(1000, "rotating after goAway")
 
     # --- sending -------------------------------------------------------------------
-
     async def _pump(self) -> None:
-        """Send the next queued user turn if Live is ready and no reply is pending."""
+        """Send the next typed turn if Live is ready and every earlier one answered."""
         async with self._send_lock:
             connection = self._connection
-            if (
-                not self._ready
-                or connection is None
-                or self._goaway_deadline is not None
-            ):
+            if not self._ready or connection is None or self._goaway.scheduled:
                 return
             turn = self._ledger.next_text()
             if turn is None:
@@ -634,9 +496,7 @@ class LiveSession:
                 await connection.send(protocol.build_user_turn(turn.text))
             except ConnectionClosed:
                 return
-        await self._notify(
-            "on_event", UserTurnSent(turn.turn_id, turn.text, replayed=turn.sends > 1)
-        )
+        await self._emit(UserTurnSent(turn.turn_id, turn.text, turn.sends > 1))
 
     async def _replay_audio(self, connection: LiveConnection) -> None:
         """Send the unanswered utterance again (the caller holds the send lock)."""
@@ -659,39 +519,31 @@ class LiveSession:
         return True
 
     # --- session cap ---------------------------------------------------------------
-
     def _start_cap_timer(self) -> None:
-        self._cancel_timers(cap=True)
+        self._cap.cancel()
         if self.config.compression is not None:
             return
         lead = self.config.session_cap_s - self.config.cap_warning_lead_s
-        self._cap_timer = asyncio.create_task(self._warn_cap(max(0.0, lead)))
+        self._cap.start(lead, self._warn_cap)
 
-    async def _warn_cap(self, delay: float) -> None:
-        await asyncio.sleep(delay)
+    async def _warn_cap(self) -> None:
         left = min(self.config.cap_warning_lead_s, self.config.session_cap_s)
-        await self._notify(
-            "on_warning",
-            "session_cap",
+        await self._warn(
+            WarningKind.SESSION_CAP,
             f"the Live session reaches its {self.config.session_cap_s:g} s cap "
             f"in about {left:g} s (context compression is off)",
         )
 
-    def _cancel_timers(self, *, cap: bool) -> None:
-        timers = [self._rotation_timer] + ([self._cap_timer] if cap else [])
-        for timer in timers:
-            if timer is not None and not timer.done():
-                timer.cancel()
-        self._rotation_timer = None
-        if cap:
-            self._cap_timer = None
-
     # --- helpers -------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed_by_user:
+            raise SessionClosed("the session was closed")
 
-    async def _give_up(self, reason: str, detail: str = "") -> None:
-        self._cancel_timers(cap=True)
+    async def _give_up(self, reason: StopReason, detail: str = "") -> None:
+        self._goaway.cancel()
+        self._cap.cancel()
         logger.warning("Live session stopped: %s %s", reason, detail)
-        await self._set_status("disconnected", reason=reason)
+        await self._set_status(Status.DISCONNECTED, reason=reason)
 
     async def _closed_within(self, seconds: float) -> bool:
         if seconds <= 0:
@@ -717,33 +569,31 @@ class LiveSession:
         result = task.result()
         if self._closed_by_user:
             if isinstance(result, _Attempt):
-                await result.connection.close(1000, "closed by the client")
+                await result.connection.close(*CLIENT_CLOSE)
             return None
         return result
 
     async def _set_status(
         self,
-        status: str,
+        status: Status,
         *,
         attempt: int | None = None,
         retry_in_ms: int | None = None,
-        reason: str | None = None,
+        reason: StopReason | None = None,
     ) -> None:
-        if status == self._status and status in ("connecting", "connected"):
+        if status == self._status and status in (Status.CONNECTING, Status.CONNECTED):
             return
         self._status = status
-        await self._notify(
-            "on_status",
-            status,
-            run_id=self._opened_run_id,
-            attempt=attempt,
-            retry_in_ms=retry_in_ms,
-            reason=reason,
+        await self._emit(
+            StatusChanged(status, self._opened_run_id, attempt, retry_in_ms, reason)
         )
 
-    async def _notify(self, method: str, *args: Any, **kwargs: Any) -> None:
+    async def _warn(self, kind: WarningKind, detail: str) -> None:
+        await self._emit(SessionWarning(kind, detail))
+
+    async def _emit(self, event: SessionEvent) -> None:
         # A failing listener must not take the upstream session down with it.
         try:
-            await getattr(self._listener, method)(*args, **kwargs)
+            await self._listener.on_event(event)
         except Exception:
-            logger.exception("listener %s failed", method)
+            logger.exception("listener failed on %s", type(event).__name__)

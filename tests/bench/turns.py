@@ -26,7 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from conversations.live import BaseLiveListener, LiveConfig, LiveSession  # noqa: E402
+from conversations.live import LiveConfig, LiveSession, RunOpened  # noqa: E402
 from conversations.live.protocol import TurnComplete  # noqa: E402
 from tests.harness import AppServer, fast_emulator_config  # noqa: E402
 from tests.integration.socket_client import BrowserSocket  # noqa: E402
@@ -34,16 +34,15 @@ from tests.integration.socket_client import BrowserSocket  # noqa: E402
 EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
 
 
-class TurnTimer(BaseLiveListener):
+class TurnTimer:
     def __init__(self) -> None:
         self.completed = asyncio.Queue()
         self.connected = asyncio.Event()
 
-    async def on_connection(self, run_id, began) -> None:
-        self.connected.set()
-
     async def on_event(self, event) -> None:
-        if isinstance(event, TurnComplete):
+        if isinstance(event, RunOpened):
+            self.connected.set()
+        elif isinstance(event, TurnComplete):
             self.completed.put_nowait(time.perf_counter())
 
 

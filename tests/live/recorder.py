@@ -7,7 +7,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from conversations.live import LiveConfig, ModelText, TurnComplete, UserTurnSent
+from conversations.live import (
+    ContextRestored,
+    HandleIssued,
+    LiveConfig,
+    ModelText,
+    RunClosed,
+    RunOpened,
+    SessionEvent,
+    SessionWarning,
+    StatusChanged,
+    TurnComplete,
+    UserTurnSent,
+)
 
 TEXT_MODEL = "gemini-3.1-flash-live-preview"
 WAIT_S = 15.0  # a bound so that a broken rule fails the test instead of hanging
@@ -65,19 +77,36 @@ class Recorder:
     def status_names(self) -> list[str]:
         return [status for status, _ in self.statuses]
 
-    async def on_status(self, status: str, **details: Any) -> None:
-        self.statuses.append((status, details))
+    async def on_event(self, event: SessionEvent) -> None:
+        match event:
+            case StatusChanged():
+                details = {
+                    "run_id": event.run_id,
+                    "attempt": event.attempt,
+                    "retry_in_ms": event.retry_in_ms,
+                    "reason": event.reason,
+                }
+                self.statuses.append((event.status, details))
+            case RunOpened(run_id=run_id, began=began):
+                self.connections.append((run_id, began))
+            case RunClosed(run_id=run_id):
+                details = {
+                    "reason": event.reason,
+                    "code": event.code,
+                    "close_reason": event.close_reason,
+                }
+                self.closed.append((run_id, details))
+            case HandleIssued(handle=handle):
+                self.handles.append(handle)
+            case ContextRestored(source=source):
+                self.restored.append(source)
+            case SessionWarning(kind=kind, detail=detail):
+                self.warnings.append((kind, detail))
+            case _:
+                self._server_event(event)
         await self._touch()
 
-    async def on_connection(self, run_id: int, began: str) -> None:
-        self.connections.append((run_id, began))
-        await self._touch()
-
-    async def on_connection_closed(self, run_id: int, **details: Any) -> None:
-        self.closed.append((run_id, details))
-        await self._touch()
-
-    async def on_event(self, event: Any) -> None:
+    def _server_event(self, event: Any) -> None:
         self.events.append(event)
         if isinstance(event, UserTurnSent):
             self.sent.append(event)
@@ -87,19 +116,6 @@ class Recorder:
         elif isinstance(event, TurnComplete) and self._current is not None:
             self.replies[self._current] = self._buffer
             self._current = None
-        await self._touch()
-
-    async def on_handle(self, handle: str, issued_at: Any) -> None:
-        self.handles.append(handle)
-        await self._touch()
-
-    async def on_context_restored(self, source: str) -> None:
-        self.restored.append(source)
-        await self._touch()
-
-    async def on_warning(self, kind: str, detail: str) -> None:
-        self.warnings.append((kind, detail))
-        await self._touch()
 
 
 class Transcript:
