@@ -27,8 +27,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -36,9 +35,10 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 
 from . import protocol
+from .attempts import Attempt, Ended, how_it_ended, open_attempt
 from .backoff import Backoff
-from .client import ConnectFailed, LiveConnection, open_connection
-from .closecodes import CloseAction, classify_close
+from .client import LiveConnection
+from .closecodes import CloseAction
 from .config import LiveConfig
 from .events import (
     Began,
@@ -71,7 +71,7 @@ from .protocol import (
     SetupComplete,
     TurnComplete,
 )
-from .timers import OneShot
+from .timers import CloseRequest, OneShot
 from .tokens import fingerprint
 
 logger = logging.getLogger(__name__)
@@ -84,23 +84,6 @@ CLIENT_CLOSE = (1000, "closed by the client")
 
 class SessionClosed(Exception):
     """The caller closed the session; it takes no more input."""
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    connection: LiveConnection
-    began: Began
-    seed: Sequence[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class _Ended:
-    """How one connection ended and what to do next."""
-
-    reason: EndReason
-    action: CloseAction | None  # None: the caller closed it
-    code: int | None
-    close_reason: str
 
 
 class LiveSession:
@@ -141,7 +124,7 @@ class LiveSession:
         self._status: Status | None = None
         self._closed_by_user = False
         self._close_reason = StopReason.USER
-        self._close_requested = asyncio.Event()
+        self._close_request = CloseRequest()
         self._supervisor: asyncio.Task[None] | None = None
 
     # --- public API ----------------------------------------------------------------
@@ -237,7 +220,7 @@ class LiveSession:
             return
         self._close_reason = reason
         self._closed_by_user = True
-        self._close_requested.set()
+        self._close_request.make()
         await self._set_status(Status.DISCONNECTING)
         connection = self._connection
         if connection is not None:
@@ -272,14 +255,18 @@ class LiveSession:
                     attempt=self._failures,
                     retry_in_ms=round(delay * 1000),
                 )
-                if await self._closed_within(delay):
+                if await self._close_request.within(delay):
                     return
-            attempt = await self._until_closed(self._connect())
+            attempt = await self._close_request.unless_made(self._connect())
             if attempt is None:
                 return
-            ended = attempt if isinstance(attempt, _Ended) else None
+            if self._closed_by_user:
+                if isinstance(attempt, Attempt):
+                    await attempt.connection.close(*CLIENT_CLOSE)
+                return
+            ended = attempt if isinstance(attempt, Ended) else None
             if ended is None:
-                assert isinstance(attempt, _Attempt)
+                assert isinstance(attempt, Attempt)
                 ended = await self._serve(attempt, quiet=quiet)
             if ended.action is None:
                 return
@@ -295,7 +282,7 @@ class LiveSession:
                 # A connection that made progress reset the count to 0 meanwhile.
                 self._failures += 1
 
-    async def _connect(self) -> _Attempt | _Ended:
+    async def _connect(self) -> Attempt | Ended:
         handle = self._usable_handle()
         seed: Sequence[tuple[str, str]] = ()
         began = Began.RESUMED_WITH_HANDLE
@@ -309,28 +296,18 @@ class LiveSession:
                     protocol.build_history(seed)  # validates the roles
                 except Exception as exc:
                     logger.exception("seed provider failed")
-                    return _Ended(
+                    return Ended(
                         EndReason.ERROR, CloseAction.RETRY, None, str(exc)[:120]
                     )
                 if seed:
                     began = Began.RESTORED_FROM_TRANSCRIPT
         if self._http is None:
             self._http = httpx.AsyncClient()
-        setup = self.config.setup_message(handle)
-        try:
-            connection = await open_connection(self.config, self._http, setup)
-        except ConnectFailed as exc:
-            logger.warning("Live connection attempt failed: %s", exc)
-            if exc.code is not None:
-                action = classify_close(
-                    exc.code, exc.reason, resumed=handle is not None
-                )
-            else:
-                action = CloseAction.RETRY if exc.retryable else CloseAction.FATAL
-            return _Ended(EndReason.ERROR, action, exc.code, exc.reason)
-        return _Attempt(connection, began, seed)
+        return await open_attempt(
+            self.config, self._http, handle=handle, began=began, seed=seed
+        )
 
-    async def _serve(self, attempt: _Attempt, *, quiet: bool) -> _Ended:
+    async def _serve(self, attempt: Attempt, *, quiet: bool) -> Ended:
         connection = attempt.connection
         run_id = self._next_run_id
         self._next_run_id += 1
@@ -341,7 +318,7 @@ class LiveSession:
             # close() ran while the attempt was finishing.
             await connection.close(*CLIENT_CLOSE)
             self._connection = None
-            return _Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
+            return Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
 
         self._opened_run_id = run_id
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
@@ -371,7 +348,13 @@ class LiveSession:
         self._ledger.connection_lost()
         self._goaway.cancel()
         await connection.wait_closed()
-        ended = self._how_it_ended(connection, attempt.began)
+        ended = how_it_ended(
+            connection,
+            began=attempt.began,
+            ending=self._ending,
+            stop_reason=self._close_reason,
+            goaway_announced=self._goaway.scheduled,
+        )
         await self._emit(
             RunClosed(run_id, ended.reason, ended.code, ended.close_reason)
         )
@@ -383,27 +366,6 @@ class LiveSession:
             ended.close_reason,
         )
         return ended
-
-    def _how_it_ended(self, connection: LiveConnection, began: Began) -> _Ended:
-        code, reason = connection.close_code, connection.close_reason
-        if self._ending == EndReason.USER:
-            return _Ended(EndReason(self._close_reason), None, code, reason)
-        if self._ending == EndReason.GOAWAY:
-            return _Ended(EndReason.GOAWAY, CloseAction.ROTATE, code, reason)
-        if connection.stalled:
-            return _Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason)
-        if connection.malformed is not None:
-            return _Ended(EndReason.ERROR, CloseAction.RETRY, code, reason)
-        action = classify_close(
-            code, reason, resumed=began == Began.RESUMED_WITH_HANDLE
-        )
-        if action is CloseAction.RESTORE:
-            return _Ended(EndReason.HANDLE_EXPIRED, action, code, reason)
-        if action is CloseAction.FATAL:
-            return _Ended(EndReason.ERROR, action, code, reason)
-        if self._goaway.scheduled:
-            return _Ended(EndReason.GOAWAY, CloseAction.RETRY, code, reason)
-        return _Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason)
 
     # --- what Live says ------------------------------------------------------------
     async def _on_server_event(
@@ -544,34 +506,6 @@ class LiveSession:
         self._cap.cancel()
         logger.warning("Live session stopped: %s %s", reason, detail)
         await self._set_status(Status.DISCONNECTED, reason=reason)
-
-    async def _closed_within(self, seconds: float) -> bool:
-        if seconds <= 0:
-            return self._closed_by_user
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._close_requested.wait()
-        return self._closed_by_user
-
-    async def _until_closed(self, work: Coroutine[Any, Any, T]) -> T | None:
-        """Run `work` unless the caller closes the session first."""
-        task = asyncio.create_task(work)
-        closing = asyncio.create_task(self._close_requested.wait())
-        try:
-            await asyncio.wait({task, closing}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            closing.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            return None
-        result = task.result()
-        if self._closed_by_user:
-            if isinstance(result, _Attempt):
-                await result.connection.close(*CLIENT_CLOSE)
-            return None
-        return result
 
     async def _set_status(
         self,

@@ -1,9 +1,13 @@
-"""A one-shot timer for the session's deadlines (goAway rotation, the session cap)."""
+"""Timing helpers of a session: one-shot deadlines and the caller's close request."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class OneShot:
@@ -33,3 +37,40 @@ class OneShot:
         task, self._task = self._task, None
         if task is not None and not task.done() and task is not asyncio.current_task():
             task.cancel()
+
+
+class CloseRequest:
+    """The caller's request to close: waits and work that give way to it."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    @property
+    def made(self) -> bool:
+        return self._event.is_set()
+
+    def make(self) -> None:
+        self._event.set()
+
+    async def within(self, seconds: float) -> bool:
+        """Wait `seconds` unless the request comes first; returns whether it came."""
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._event.wait()
+        return self.made
+
+    async def unless_made(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run `work` unless the request comes first (then it is cancelled)."""
+        task = asyncio.create_task(work)
+        waiting = asyncio.create_task(self._event.wait())
+        try:
+            await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            return None
+        return task.result()
