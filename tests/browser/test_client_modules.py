@@ -51,3 +51,168 @@ def test_transcript_shows_an_item_delivered_twice_only_once(app_server, new_cont
         }"""
     )
     assert shown == {"added": [True, False], "seqs": ["1", "2", "3"], "lastSeq": 3}
+
+
+def test_pending_turns_keep_order_survive_a_reload_and_leave_when_acknowledged(
+    app_server, new_context
+):
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    seen = page.evaluate(
+        """async () => {
+            const { PendingTurns } = await import("/static/js/conversation/turns.js");
+            const key = "continuum:turns:test";
+            let next = 0;
+            const newId = () => `turn-${++next}`;
+            const turns = new PendingTurns(key, sessionStorage, { newId });
+            const added = ["one", "two", "three"].map((text) => turns.add(text));
+            const acknowledged = [turns.acknowledge("turn-2"),
+                                  turns.acknowledge("turn-2"),
+                                  turns.acknowledge("unknown")];
+            // What a reload of the page finds.
+            const reloaded = new PendingTurns(key, sessionStorage, { newId });
+            const afterReload = reloaded.all;
+            reloaded.acknowledge("turn-3");
+            reloaded.acknowledge("turn-1");
+            return { added, acknowledged, afterReload,
+                     mine: turns.all.map((turn) => turn.id),
+                     storedAtEnd: sessionStorage.getItem(key),
+                     sizeAtEnd: reloaded.size };
+        }"""
+    )
+    assert seen["added"] == [
+        {"id": "turn-1", "text": "one"},
+        {"id": "turn-2", "text": "two"},
+        {"id": "turn-3", "text": "three"},
+    ]
+    assert seen["acknowledged"] == [True, False, False]
+    assert seen["afterReload"] == [
+        {"id": "turn-1", "text": "one"},
+        {"id": "turn-3", "text": "three"},
+    ]
+    assert seen["mine"] == ["turn-1", "turn-3"]
+    assert seen["storedAtEnd"] is None
+    assert seen["sizeAtEnd"] == 0
+
+
+def test_pending_turns_skip_what_they_cannot_trust_and_make_valid_ids(
+    app_server, new_context
+):
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    seen = page.evaluate(
+        """async () => {
+            const { PendingTurns, isTurnId, newTurnId } = await import(
+                "/static/js/conversation/turns.js"
+            );
+            const storage = (value) => ({
+                getItem: () => value, setItem() {}, removeItem() {},
+            });
+            const stored = JSON.stringify([
+                { id: "a", text: "kept" }, { id: "a", text: "same id again" },
+                { id: "bad id", text: "x" }, { id: "b", text: "" }, null,
+                { id: "c".repeat(65), text: "x" }, { id: "d", text: 7 },
+                { id: "e_-9", text: "kept too" },
+            ]);
+            const full = { getItem: () => null,
+                           setItem() { throw new Error("QuotaExceededError"); },
+                           removeItem() {} };
+            const quota = new PendingTurns("k", full);
+            quota.add("still held in the page");
+            // No randomUUID outside secure contexts: getRandomValues still works.
+            const insecure = {
+                getRandomValues: (bytes) => crypto.getRandomValues(bytes),
+            };
+            const ids = [newTurnId(), newTurnId(), newTurnId(insecure)];
+            return {
+                read: new PendingTurns("k", storage(stored)).all,
+                garbage: new PendingTurns("k", storage("{not json")).all,
+                notAList: new PendingTurns("k", storage('{"id": "a"}')).all,
+                noStorage: (() => { const t = new PendingTurns("k", null);
+                                    t.add("x"); return t.size; })(),
+                quota: quota.all.map((turn) => turn.text),
+                ids, valid: ids.map(isTurnId), distinct: new Set(ids).size,
+                checks: ["", "a".repeat(64), "a".repeat(65), "a b", "é", "A-z_0", 5]
+                    .map(isTurnId),
+            };
+        }"""
+    )
+    assert seen["read"] == [
+        {"id": "a", "text": "kept"},
+        {"id": "e_-9", "text": "kept too"},
+    ]
+    assert seen["garbage"] == [] == seen["notAList"]
+    assert seen["noStorage"] == 1
+    assert seen["quota"] == ["still held in the page"]
+    assert seen["valid"] == [True, True, True]
+    assert seen["distinct"] == 3
+    assert seen["checks"] == [False, True, False, False, False, True, False]
+
+
+def test_transcript_settles_a_typed_turn_by_its_id_not_by_its_text(
+    app_server, new_context
+):
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    seen = page.evaluate(
+        """async () => {
+            const { TranscriptView } = await import(
+                "/static/js/conversation/transcript.js"
+            );
+            const list = document.createElement("ol");
+            document.body.append(list);
+            const view = new TranscriptView(list);
+            const pending = () => [...document.querySelectorAll(".item--pending")]
+                .map((li) => li.dataset.turnId);
+            view.addPendingTurn({ id: "first", text: "Same words" });
+            view.addPendingTurn({ id: "second", text: "Same words" });
+            view.addPendingTurn({ id: "second", text: "Same words" });
+            const item = { role: "user", modality: "text", content: "Same words",
+                           interrupted: false,
+                           created_at: "2026-01-01T10:00:00+00:00" };
+            const before = pending();
+            view.addItem({ ...item, seq: 2, id: "someone-else" });
+            const afterOther = pending();
+            view.addItem({ ...item, seq: 4, id: "second" });
+            const afterSecond = pending();
+            // Stored before an item already shown (its ack was lost): still shown.
+            view.addItem({ ...item, seq: 3, id: "first" });
+            return { before, afterOther, afterSecond, afterFirst: pending(),
+                     seqs: [...list.children].map((li) => li.dataset.seq),
+                     shows: [view.showsTurn("first"), view.showsTurn("nope")] };
+        }"""
+    )
+    assert seen["before"] == ["first", "second"]
+    assert seen["afterOther"] == ["first", "second"]
+    assert seen["afterSecond"] == ["first"]
+    assert seen["afterFirst"] == []
+    assert seen["seqs"] == ["2", "3", "4"]
+    assert seen["shows"] == [True, False]
+
+
+def test_run_gate_ignores_an_older_runs_events_after_a_newer_runs(
+    app_server, new_context
+):
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    admitted = page.evaluate(
+        """async () => {
+            const { RunGate } = await import("/static/js/conversation/runs.js");
+            const gate = new RunGate();
+            return [
+                { type: "status", status: "connected", run_id: 1 },
+                { type: "session.created", run_id: 2 },
+                { type: "status", status: "connected", run_id: 2 },
+                // The previous device's relay, winding down late.
+                { type: "status", status: "disconnected", reason: "device_switch",
+                  run_id: 1 },
+                { type: "context.restored", items: [], run_id: 0 },
+                { type: "session.created", run_id: 1 },
+                { type: "status", status: "reconnecting" },
+                { type: "transcript.item", seq: 9, run_id: 0 },
+                { type: "status", status: "connected", run_id: 3 },
+                { type: "status", status: "connected", run_id: 2 },
+            ].map((message) => gate.admit(message));
+        }"""
+    )
+    assert admitted == [True, True, True, False, False, False, True, True, True, False]

@@ -5,10 +5,12 @@
 import { resumeAudioOnGesture } from "./audio-context.js";
 import { Microphone } from "./microphone.js";
 import { PlaybackQueue } from "./playback.js";
+import { RunGate } from "./runs.js";
 import { ConversationSocket } from "./socket.js";
 import { StatusIndicator } from "./status.js";
 import { Toaster } from "./toasts.js";
 import { TranscriptView, scrollToBottom } from "./transcript.js";
+import { PendingTurns } from "./turns.js";
 
 const MAX_TEXT_LENGTH = 4000;
 const RESUMABLE_REASONS = new Set(["user", "gave_up", "error", "idle"]);
@@ -33,6 +35,8 @@ const MIC_TEXT = {
   unavailable: "No microphone available",
 };
 const MOVED_TEXT = "This conversation moved to another device or tab.";
+const SENDING_NOTE = "sending…";
+const HELD_NOTE = "not sent yet: it goes out when you continue here";
 const BACKGROUND_NOTE =
   "Voice is paused while this page is in the background: phones switch the microphone " +
   "off for pages you cannot see. It comes back on when you return.";
@@ -56,6 +60,7 @@ export class LiveConversation {
     this.ownerKey = `continuum:owner:${this.conversationId}`;
     this.role = null;
     this.upstreamStatus = "connecting";
+    // Only `end` and `resume` wait here; typed turns wait in `this.turns`.
     this.outbox = [];
     this.reclaimOnViewer = false;
     this.movedAway = false;
@@ -87,6 +92,8 @@ export class LiveConversation {
       emptyNotice: document.getElementById("empty-transcript"),
       initialLastSeq: Number(root.dataset.lastSeq) || 0,
     });
+    this.turns = new PendingTurns(`continuum:turns:${this.conversationId}`);
+    this.runs = new RunGate();
     this.status = new StatusIndicator(find("#status"));
     this.toasts = new Toaster(find("#toasts"));
     this.playback = new PlaybackQueue({ sampleRate: 24000 });
@@ -106,7 +113,7 @@ export class LiveConversation {
       "session.created": (message) => this.onSessionCreated(message),
       "context.restored": (message) => this.onContextRestored(message),
       "transcript.delta": (message) => this.onDelta(message),
-      "transcript.item": (message) => this.transcript.addItem(message),
+      "transcript.item": (message) => this.onItem(message),
       "turn.complete": () => this.onTurnComplete(),
       interrupted: () => this.onInterrupted(),
       "device.replaced": () => this.onDeviceReplaced(),
@@ -122,6 +129,7 @@ export class LiveConversation {
     this.bindControls();
     this.bindPageLifecycle();
     resumeAudioOnGesture();
+    this.showPendingTurns();
     this.setComposerEnabled(true);
     this.exposeDiagnostics();
     scrollToBottom();
@@ -139,8 +147,10 @@ export class LiveConversation {
       this.status.setUpstream({ status: "connecting" });
     });
     this.socket.addEventListener("message", (event) => {
-      const handler = this.handlers[event.detail.type];
-      if (handler) handler(event.detail);
+      const message = event.detail;
+      if (!this.runs.admit(message)) return;
+      const handler = this.handlers[message.type];
+      if (handler) handler(message);
     });
     this.socket.addEventListener("audio", (event) => {
       if (this.role === "owner") this.playback.enqueue(event.detail);
@@ -153,7 +163,7 @@ export class LiveConversation {
     return this.socket.send(message);
   }
 
-  /** Send now if this page holds the conversation, otherwise once it does. */
+  /** Send `end` or `resume` now if this page holds the conversation, otherwise once it does. */
   sendWhenOwner(message) {
     // Offline, an "open" socket may be a dead one: hold the message until it is back.
     if (this.role === "owner" && navigator.onLine && this.socket.send(message)) return;
@@ -164,6 +174,25 @@ export class LiveConversation {
     if (this.role === "owner") this.socket.sendAudio(pcm);
   }
 
+  sendTurn(turn) {
+    return this.socket.send({ type: "text", id: turn.id, text: turn.text });
+  }
+
+  /** Send every unacknowledged turn again, in order: the server stores each id once. */
+  resendTurns() {
+    for (const turn of this.turns.all) {
+      if (!this.sendTurn(turn)) return;
+    }
+  }
+
+  /** Turns typed before a reload that the server has not acknowledged yet. */
+  showPendingTurns() {
+    for (const turn of this.turns.all) {
+      if (this.transcript.showsTurn(turn.id)) this.turns.acknowledge(turn.id);
+      else this.transcript.addPendingTurn(turn);
+    }
+  }
+
   // -- server events -----------------------------------------------------------
   onPresence(message) {
     const previous = this.role;
@@ -171,6 +200,9 @@ export class LiveConversation {
     this.panel.dataset.role = this.role;
     this.status.setElsewhere(this.role !== "owner");
     if (this.role === "owner") {
+      // Only a press of "Continue here" / "Take it back" is worth a word; a
+      // silent reclaim after a reload or a blip is not.
+      const requested = this.takeoverPending;
       this.reclaimOnViewer = true;
       this.movedAway = false;
       this.takeoverPending = false;
@@ -178,13 +210,19 @@ export class LiveConversation {
       this.reclaiming = false;
       sessionStorage.setItem(this.ownerKey, "1");
       this.hide(this.elements.presence);
-      if (previous === "viewer" && !this.reclaiming) {
+      if (requested) {
         this.toasts.show("You are continuing here.", { key: "presence" });
         // The button that had focus is gone: carry on where typing happens.
         const focus = document.activeElement;
         this.focusComposerNext = !focus || focus === document.body || this.panel.contains(focus);
       }
       this.setComposerEnabled(this.upstreamStatus !== "disconnected");
+      if (previous !== "owner") {
+        // A new socket, or this page just took over: whatever was typed and not
+        // acknowledged may never have reached the server.
+        this.transcript.notePendingTurns(SENDING_NOTE);
+        this.resendTurns();
+      }
       const queued = this.outbox.splice(0);
       for (const queuedMessage of queued) this.socket.send(queuedMessage);
       if (this.mic && this.mic.state === "live") this.send({ type: "mic", state: "live" });
@@ -223,7 +261,8 @@ export class LiveConversation {
     this.panel.dataset.role = "viewer";
     this.status.setElsewhere(true);
     this.outbox = [];
-    this.transcript.clearPending();
+    this.transcript.clearCaption("assistant");
+    this.transcript.notePendingTurns(HELD_NOTE);
     this.stopMic("off");
     this.playback.flush();
     this.elements.presenceText.textContent = text;
@@ -284,13 +323,23 @@ export class LiveConversation {
 
   onContextRestored(message) {
     const items = Array.isArray(message.items) ? message.items : [];
-    for (const item of items) this.transcript.addItem(item);
+    for (const item of items) this.onItem(item);
     const text =
       message.source === "transcript"
         ? "Context rebuilt from the saved transcript: Live starts fresh with the conversation so far."
         : "Context restored: Live kept the conversation's memory.";
     this.panel.dataset.contextSource = message.source || "";
     if (this.role === "owner") this.toasts.show(text, { key: "context" });
+  }
+
+  onItem(item) {
+    this.transcript.addItem(item);
+    // The acknowledgement of a typed turn, whichever way it came: live, in the
+    // replay after hello, in a restored context, or as the answer to a re-send.
+    if (item.id) {
+      this.turns.acknowledge(String(item.id));
+      this.transcript.settleTurn(item.id);
+    }
   }
 
   onDelta(message) {
@@ -396,8 +445,11 @@ export class LiveConversation {
       this.toasts.show(`A message has at most ${MAX_TEXT_LENGTH} characters.`, { kind: "error" });
       return;
     }
-    this.sendWhenOwner({ type: "text", text: value });
-    this.transcript.addPendingText(value);
+    const turn = this.turns.add(value);
+    this.transcript.addPendingTurn(turn);
+    // A socket that may be dead is fine: a lost turn goes out again after the
+    // reconnect, and one that arrived twice is stored once.
+    if (this.role === "owner") this.sendTurn(turn);
     if (!this.transcript.hasCaption("assistant")) this.transcript.showPending("assistant", "…");
     text.value = "";
     text.focus();
@@ -537,6 +589,9 @@ export class LiveConversation {
       },
       get socket() {
         return conversation.socket.state;
+      },
+      get pendingTurns() {
+        return conversation.turns.all;
       },
     };
   }

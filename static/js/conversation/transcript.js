@@ -1,6 +1,7 @@
 // The transcript on the page: stored items (deduplicated by seq, kept in seq
-// order) and one live caption per role while a turn is streaming. A stored
-// item replaces the caption of its role.
+// order), typed turns on their way (one bubble per turn id), and one live
+// caption per role while a turn is streaming. A stored item replaces the
+// caption of its role, or the bubble of its turn id.
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
@@ -30,7 +31,9 @@ export class TranscriptView {
     this.list = list;
     this.emptyNotice = emptyNotice;
     this.seqs = new Set();
-    this.firstShownSeq = Infinity;
+    this.turnIds = new Set();
+    // Items before the first server-rendered one belong to earlier pages of history.
+    this.historyStart = 0;
     this.highestSeq = initialLastSeq;
     // Server-rendered times are UTC; show every time in the reader's own zone.
     for (const time of list.querySelectorAll("time[datetime]")) {
@@ -40,8 +43,9 @@ export class TranscriptView {
     for (const element of list.querySelectorAll("[data-seq]")) {
       const seq = Number(element.dataset.seq);
       this.seqs.add(seq);
-      this.firstShownSeq = Math.min(this.firstShownSeq, seq);
+      this.historyStart = this.historyStart ? Math.min(this.historyStart, seq) : seq;
       this.highestSeq = Math.max(this.highestSeq, seq);
+      if (element.dataset.turnId) this.turnIds.add(element.dataset.turnId);
     }
     for (const time of list.querySelectorAll("time[datetime]")) {
       const local = formatTime(time.getAttribute("datetime"));
@@ -69,18 +73,15 @@ export class TranscriptView {
   addItem(item) {
     const seq = Number(item.seq);
     if (!Number.isInteger(seq) || seq < 1 || this.seqs.has(seq)) return false;
-    // Items older than the first one rendered belong to earlier pages of history.
-    if (this.seqs.size > 0 && seq < this.firstShownSeq) return false;
+    if (seq < this.historyStart) return false;
     const follow = nearBottom();
     const element = this.renderItem(item);
     const next = [...this.list.children].find((child) => Number(child.dataset.seq) > seq);
     this.list.insertBefore(element, next || null);
     this.seqs.add(seq);
-    this.firstShownSeq = Math.min(this.firstShownSeq, seq);
     this.highestSeq = Math.max(this.highestSeq, seq);
-    if (!(item.role === "user" && this.settleText(String(item.content), item.modality))) {
-      this.clearCaption(item.role);
-    }
+    if (item.id) this.turnIds.add(String(item.id));
+    if (!(item.role === "user" && this.settleTurn(item.id))) this.clearCaption(item.role);
     if (this.emptyNotice) this.emptyNotice.hidden = true;
     if (follow) scrollToBottom();
     return true;
@@ -110,12 +111,19 @@ export class TranscriptView {
     if (follow) scrollToBottom();
   }
 
-  /** A typed message on its way; `settleText` removes it when its stored item arrives. */
-  addPendingText(text) {
+  /** Whether a stored item of this turn id is on the page. */
+  showsTurn(id) {
+    return Boolean(id) && this.turnIds.has(String(id));
+  }
+
+  /** A typed turn on its way; `settleTurn` removes it when its stored item arrives. */
+  addPendingTurn({ id, text }) {
+    const existing = this.pendingTurn(id);
+    if (existing) return existing;
     const follow = nearBottom();
     const element = document.createElement("li");
     element.className = "item item--user item--pending";
-    element.dataset.pendingText = text;
+    element.dataset.turnId = id;
     element.innerHTML =
       '<span class="item__role">You</span><div class="item__content"></div>' +
       '<span class="item__meta">sending…</span>';
@@ -127,17 +135,24 @@ export class TranscriptView {
     return element;
   }
 
-  settleText(content, modality = "text") {
-    const pending = [...this.captions.querySelectorAll(".item--pending")];
-    const exact = pending.find((element) => element.dataset.pendingText === content);
-    const match = exact || (modality === "audio" ? null : pending[0]);
-    if (match) match.remove();
-    return Boolean(match);
+  /** Remove the bubble of a typed turn; returns whether there was one. */
+  settleTurn(id) {
+    const element = this.pendingTurn(id);
+    if (element) element.remove();
+    return Boolean(element);
   }
 
-  clearPending() {
-    for (const element of this.captions.querySelectorAll(".item--pending")) element.remove();
-    this.clearCaption("assistant");
+  /** Say what is happening to the turns on their way ("sending…", "not sent"). */
+  notePendingTurns(note) {
+    for (const element of this.captions.querySelectorAll(".item--pending")) {
+      element.querySelector(".item__meta").textContent = note;
+    }
+  }
+
+  pendingTurn(id) {
+    if (!id) return null;
+    const pending = this.captions.querySelectorAll(".item--pending");
+    return [...pending].find((element) => element.dataset.turnId === String(id)) || null;
   }
 
   hasCaption(role) {
