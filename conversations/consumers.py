@@ -15,12 +15,11 @@ import time
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
-from . import leases, selectors
+from . import selectors
 from .browser_protocol import (
     Audio,
     AudioEnd,
@@ -41,6 +40,7 @@ from .exports import item_as_dict
 from .fanout import conversation_group
 from .live.events import StopReason
 from .models import Conversation
+from .ownership import Ownership
 from .ratelimit import TokenBucket
 from .relay import ConversationRelay
 
@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_FOUND = 4404
 REPLAY_BATCH = 500
-TAKEOVER_POLL_S = 0.2
 
 
 class ConversationConsumer(AsyncWebsocketConsumer):
@@ -69,8 +68,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         self.relay: ConversationRelay | None = None
         self.greeted = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._lease_keeper: asyncio.Task[Any] | None = None
         self._takeover: asyncio.Task[Any] | None = None
+        self.ownership = Ownership(
+            conversation_id=self.conversation.pk,
+            channel_name=self.channel_name,
+            layer=self.channel_layer,
+            ttl_s=settings.CONVERSATION_LEASE_TTL_S,
+        )
         self._text_limit = TokenBucket(rate=10, burst=30)
         self._audio_limit = TokenBucket(rate=60, burst=120)
         self._throttle_told_at = 0.0
@@ -159,24 +163,17 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             )
             last_seq = latest
         await self._replay_items_after(last_seq)
-        if await self._acquire():
+        if await self.ownership.acquire():
             await self._become_owner()
         else:
             await self._send_presence()
 
     # -- ownership --------------------------------------------------------------
-    async def _acquire(self) -> bool:
-        return await database_sync_to_async(leases.acquire_lease)(
-            conversation_id=self.conversation.pk,
-            holder=self.channel_name,
-            ttl_s=settings.CONVERSATION_LEASE_TTL_S,
-        )
-
     async def _become_owner(self) -> None:
         self.relay = ConversationRelay(
             self.conversation, publish=self._publish, send_audio=self._send_audio
         )
-        self._lease_keeper = self._spawn(self._keep_lease())
+        self.ownership.keep(on_lost=self._hand_over)
         # Every socket of the conversation, this one included, re-reads presence.
         await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
         await self.relay.start()
@@ -184,42 +181,15 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def _take_over(self) -> None:
         if self.relay is not None:
             return
-        holder = await database_sync_to_async(leases.current_lease_holder)(
-            conversation_id=self.conversation.pk
-        )
-        if holder and holder != self.channel_name:
-            try:
-                await self.channel_layer.send(holder, {"type": "lease.release"})
-            except ChannelFull:
-                # Nobody reads the holder's channel: its worker died. Its lease
-                # lapses by itself, which the loop below waits for.
-                logger.info("lease holder is not reading its channel; waiting")
-        # The previous owner releases within moments; a dead one's lease lapses.
-        deadline = time.monotonic() + settings.CONVERSATION_LEASE_TTL_S + 3
-        while time.monotonic() < deadline:
-            if await self._acquire():
-                await self._become_owner()
-                return
-            await asyncio.sleep(TAKEOVER_POLL_S)
+        if await self.ownership.take_over():
+            await self._become_owner()
+            return
         await self.send(
             text_data=error_event(
                 "takeover_failed",
                 "The other device did not let go of the conversation. Try again.",
             )
         )
-
-    async def _keep_lease(self) -> None:
-        ttl = settings.CONVERSATION_LEASE_TTL_S
-        while True:
-            await asyncio.sleep(ttl / 3)
-            kept = await database_sync_to_async(leases.renew_lease)(
-                conversation_id=self.conversation.pk,
-                holder=self.channel_name,
-                ttl_s=ttl,
-            )
-            if not kept:
-                await self._hand_over()
-                return
 
     async def _hand_over(self) -> None:
         """Another device took the conversation: step down and say so."""
@@ -228,18 +198,14 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self._send_presence()
 
     async def _give_up_ownership(self, *, reason: StopReason) -> None:
-        keeper, self._lease_keeper = self._lease_keeper, None
-        if keeper is not None and keeper is not asyncio.current_task():
-            keeper.cancel()
+        self.ownership.stop_keeping()
         relay, self.relay = self.relay, None
         if relay is None:
             return
         try:
             await relay.stop(reason=reason)
         finally:
-            await database_sync_to_async(leases.release_lease)(
-                conversation_id=self.conversation.pk, holder=self.channel_name
-            )
+            await self.ownership.release()
             await self.channel_layer.group_send(
                 self.group, {"type": "presence.changed"}
             )
@@ -270,6 +236,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_NOT_FOUND)
 
     async def presence_changed(self, message: dict[str, Any]) -> None:
+        self.ownership.presence_changed()
         if self.greeted:
             await self._send_presence()
 
@@ -284,13 +251,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
 
     async def _send_presence(self) -> None:
         owner = self.relay is not None
-        holder = (
-            ""
-            if owner
-            else await database_sync_to_async(leases.current_lease_holder)(
-                conversation_id=self.conversation.pk
-            )
-        )
+        holder = "" if owner else await self.ownership.holder()
         await self.send(
             text_data=event(
                 "presence",

@@ -60,3 +60,15 @@ def current_lease_holder(*, conversation_id: int) -> str:
     if row["lease_expires_at"] < timezone.now():
         return ""
     return row["lease_holder"]
+
+
+def lease_expires_in(*, conversation_id: int) -> float:
+    """Seconds until the current lease lapses by itself (0 when it is free)."""
+    expires_at = (
+        Conversation.objects.filter(pk=conversation_id)
+        .values_list("lease_expires_at", flat=True)
+        .first()
+    )
+    if expires_at is None:
+        return 0.0
+    return max(0.0, (expires_at - timezone.now()).total_seconds())

@@ -8,6 +8,7 @@ from django.utils import timezone
 from conversations.leases import (
     acquire_lease,
     current_lease_holder,
+    lease_expires_in,
     release_lease,
     renew_lease,
 )
@@ -61,3 +62,11 @@ def test_renewal_fails_once_the_lease_was_taken_over(conversation):
     acquire_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
     assert not renew_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
     assert renew_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
+
+
+def test_a_held_lease_says_when_it_lapses(conversation):
+    assert lease_expires_in(conversation_id=conversation.pk) == 0.0
+    acquire_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
+    assert 4.0 < lease_expires_in(conversation_id=conversation.pk) <= 5.0
+    release_lease(conversation_id=conversation.pk, holder="a")
+    assert lease_expires_in(conversation_id=conversation.pk) == 0.0
