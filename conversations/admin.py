@@ -6,6 +6,8 @@ only ever shown masked.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -68,7 +70,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_activity_at",
         "masked_resumption_handle",
         "resumption_handle_issued_at",
-        "last_consumed_index",
+        "handle_covered_seq",
         "transcript_link",
     ]
     readonly_fields = fields
@@ -98,6 +100,16 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             obj.pk,
             obj.next_seq - 1,
         )
+
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        # Runs and items go with their conversation and are never deleted on
+        # their own, so their own (read-only) admins' permissions do not apply.
+        return deleted, counts, set(), protected
 
     def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
         services.delete_conversation(conversation=obj)

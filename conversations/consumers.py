@@ -17,7 +17,6 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http import Http404
 
 from . import selectors
 from .browser_protocol import (
@@ -57,13 +56,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return
-        try:
-            self.conversation: Conversation = await database_sync_to_async(
-                selectors.get_conversation_for_user
-            )(user=user, public_id=self.scope["url_route"]["kwargs"]["public_id"])
-        except Http404:
+        conversation = await database_sync_to_async(selectors.conversation_for_user)(
+            user=user, public_id=self.scope["url_route"]["kwargs"]["public_id"]
+        )
+        if conversation is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        self.conversation: Conversation = conversation
         self.group = conversation_group(self.conversation.public_id)
         self.relay: ConversationRelay | None = None
         self.greeted = False

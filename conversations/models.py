@@ -55,7 +55,7 @@ class Conversation(models.Model):
     # Server-side only: never rendered, never sent to a browser, masked in the admin.
     resumption_handle = models.TextField(blank=True)
     resumption_handle_issued_at = models.DateTimeField(null=True, blank=True)
-    last_consumed_index = models.BigIntegerField(default=0)
+    handle_covered_seq = models.BigIntegerField(default=0)
     # Counters advanced under a row lock so seq and run_id stay gap-free.
     next_seq = models.PositiveIntegerField(default=1)
     next_run_id = models.PositiveIntegerField(default=0)

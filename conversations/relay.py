@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -76,54 +75,6 @@ def live_config_for(conversation: Conversation) -> LiveConfig:
     )
 
 
-@dataclass(frozen=True)
-class ResumePlan:
-    conversation: Conversation
-    handle: str | None
-    handle_issued_at: datetime | None
-    unanswered: list[TranscriptItem]
-
-
-def resume_plan(conversation_pk: int) -> ResumePlan:
-    """Decide how to continue a conversation from what the database holds.
-
-    The stored handle covers the transcript up to ``last_consumed_index``. A turn
-    stored after that and already answered means the handle is missing context
-    the transcript has (its owner died before the newer handle was saved): then
-    the transcript, not the handle, restores the session. Typed turns after the
-    last answer were never answered and are sent again. Runs that a vanished
-    worker left open are closed first, so the run timeline stays truthful.
-    """
-    conversation = Conversation.objects.get(pk=conversation_pk)
-    services.close_abandoned_runs(conversation=conversation)
-    last_answer = selectors.latest_seq_of_role(
-        conversation=conversation, role=TranscriptItem.Role.ASSISTANT
-    )
-    unanswered = [
-        item
-        for item in selectors.items_after(
-            conversation=conversation, after_seq=last_answer
-        )
-        if item.role == TranscriptItem.Role.USER
-        and item.modality == TranscriptItem.Modality.TEXT
-    ]
-    handle = conversation.resumption_handle or None
-    if handle and last_answer > conversation.last_consumed_index:
-        handle = None
-    # Live keeps a handle for two hours after the session's last connection
-    # ended, so its age counts from whichever came later.
-    valid_from = conversation.resumption_handle_issued_at
-    last_ended = selectors.last_run_ended_at(conversation=conversation)
-    if handle and valid_from and last_ended and last_ended > valid_from:
-        valid_from = last_ended
-    return ResumePlan(
-        conversation=conversation,
-        handle=handle,
-        handle_issued_at=valid_from if handle else None,
-        unanswered=unanswered,
-    )
-
-
 class ConversationRelay:
     """Carries a conversation's Live session for the socket that owns it."""
 
@@ -136,6 +87,7 @@ class ConversationRelay:
         config: LiveConfig | None = None,
     ) -> None:
         self.conversation = conversation
+        self._latest_seq = 0  # the newest item this relay knows is stored
         self._publish = publish
         self._send_audio = send_audio
         self._config = config or live_config_for(conversation)
@@ -151,8 +103,11 @@ class ConversationRelay:
 
     async def start(self) -> None:
         """Open (or resume) the Live session from what the database holds."""
-        plan = await database_sync_to_async(resume_plan)(self.conversation.pk)
+        plan = await database_sync_to_async(services.begin_resume)(
+            conversation_id=self.conversation.pk
+        )
         self.conversation = plan.conversation
+        self._latest_seq = plan.latest_seq
         self._session = LiveSession(
             self._config,
             self,
@@ -198,7 +153,7 @@ class ConversationRelay:
             return
         item, created = stored
         # A turn sent again is answered with what is stored: it reached Live once.
-        await self._publish("transcript.item", item_as_dict(item))
+        await self._published_item(item)
         if created and self._session is not None:
             await self._session.send_text(item.content, turn_id=item.seq)
 
@@ -299,7 +254,7 @@ class ConversationRelay:
 
     async def _handle_issued(self, handle: str, issued_at: datetime) -> None:
         pending = self._session.pending_turn_ids if self._session else []
-        covered_seq = min(pending) - 1 if pending else self.conversation.next_seq - 1
+        covered_seq = min(pending) - 1 if pending else self._latest_seq
         await self._write(
             services.store_resumption_handle,
             conversation=self.conversation,
@@ -334,7 +289,11 @@ class ConversationRelay:
                 interrupted=turn.interrupted,
             )
             if item is not None:
-                await self._publish("transcript.item", item_as_dict(item))
+                await self._published_item(item)
+
+    async def _published_item(self, item: TranscriptItem) -> None:
+        self._latest_seq = max(self._latest_seq, item.seq)
+        await self._publish("transcript.item", item_as_dict(item))
 
     async def _seed(self, pending_turn_ids: set[Any]) -> list[tuple[str, str]]:
         """History for a new Live session, minus the turns about to be replayed."""

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import Http404
 
 from .models import Conversation, Run, TranscriptItem
 
@@ -49,16 +49,16 @@ def conversations_for_user(user: User | AnonymousUser) -> QuerySet[Conversation]
     )
 
 
-def get_conversation_for_user(
+def conversation_for_user(
     *, user: User | AnonymousUser, public_id: UUID | str
-) -> Conversation:
-    """Return the conversation if `user` owns it; raise Http404 for anyone else."""
+) -> Conversation | None:
+    """The conversation if `user` owns it; None for anyone else or a bad id."""
     if not user.is_authenticated:
-        raise Http404("No such conversation.")
+        return None
     try:
         return Conversation.objects.get(owner=user, public_id=public_id)
-    except (Conversation.DoesNotExist, ValueError) as exc:
-        raise Http404("No such conversation.") from exc
+    except (Conversation.DoesNotExist, ValueError, ValidationError):
+        return None
 
 
 def transcript_page(

@@ -6,6 +6,7 @@ so concurrent writers on several workers still produce gap-free sequences.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import fanout, selectors
 from .models import Conversation, Run, TranscriptItem
 
 if TYPE_CHECKING:
@@ -84,8 +86,14 @@ def rename_conversation(*, conversation: Conversation, title: str) -> Conversati
 
 @transaction.atomic
 def delete_conversation(*, conversation: Conversation) -> None:
-    """Delete the conversation with its runs and transcript."""
+    """Delete the conversation with its runs and transcript.
+
+    Once the deletion is committed, its open sockets on every worker are told
+    (and close), whoever deleted it: the page, the admin, a script.
+    """
+    public_id = conversation.public_id
     conversation.delete()
+    transaction.on_commit(lambda: fanout.announce_deletion(public_id))
 
 
 @transaction.atomic
@@ -110,10 +118,7 @@ def start_run(
     if began != Run.Began.RESUMED_WITH_HANDLE:
         # A new Live session: the stored handle belongs to one this run left.
         fields.update(resumption_handle="", resumption_handle_issued_at=None)
-        conversation.resumption_handle = ""
-        conversation.resumption_handle_issued_at = None
     Conversation.objects.filter(pk=locked.pk).update(**fields)
-    conversation.next_run_id = next_run_id + 1
     return run
 
 
@@ -177,8 +182,6 @@ def record_transcript_item(
     Conversation.objects.filter(pk=locked.pk).update(
         next_seq=seq + 1, last_activity_at=now, updated_at=now
     )
-    conversation.next_seq = seq + 1
-    conversation.last_activity_at = now
     return item
 
 
@@ -234,13 +237,14 @@ def store_resumption_handle(
     issued_at: datetime,
     covered_seq: int | None = None,
     run_id: int | None = None,
-) -> None:
+) -> bool:
     """Keep `handle` as the newest resumption handle (server-side only).
 
     `covered_seq` is the highest transcript seq whose turn the handle's context
-    holds (stored as `last_consumed_index`); a resume from the database uses it
+    holds (stored as `handle_covered_seq`); a resume from the database uses it
     to tell whether the handle is missing turns that the transcript has.
-    A handle from run `run_id` is ignored once a newer run exists.
+    A handle from run `run_id` is ignored once a newer run exists; returns
+    whether the handle was stored.
     """
     if not isinstance(handle, str) or not handle:
         raise ValidationError({"handle": "A resumption handle must be non-empty."})
@@ -254,13 +258,8 @@ def store_resumption_handle(
         "updated_at": timezone.now(),
     }
     if covered_seq is not None:
-        fields["last_consumed_index"] = covered_seq
-    if not _current_run(conversation, run_id).update(**fields):
-        return
-    if covered_seq is not None:
-        conversation.last_consumed_index = covered_seq
-    conversation.resumption_handle = handle
-    conversation.resumption_handle_issued_at = issued_at
+        fields["handle_covered_seq"] = covered_seq
+    return bool(_current_run(conversation, run_id).update(**fields))
 
 
 @transaction.atomic
@@ -271,25 +270,23 @@ def clear_resumption_handle(*, conversation: Conversation) -> None:
         resumption_handle_issued_at=None,
         updated_at=timezone.now(),
     )
-    conversation.resumption_handle = ""
-    conversation.resumption_handle_issued_at = None
 
 
 @transaction.atomic
 def set_conversation_state(
     *, conversation: Conversation, state: str, run_id: int | None = None
-) -> Conversation:
-    """Record whether the conversation is idle, active or ended.
+) -> bool:
+    """Record whether the conversation is idle or active; returns whether written.
 
     The state that run `run_id` reports is ignored once a newer run exists: an
     older run's last words must not overwrite what the newer one said.
     """
     _require_choice("state", state, Conversation.State.values)
-    if _current_run(conversation, run_id).update(
-        state=state, updated_at=timezone.now()
-    ):
-        conversation.state = state
-    return conversation
+    return bool(
+        _current_run(conversation, run_id).update(
+            state=state, updated_at=timezone.now()
+        )
+    )
 
 
 def _current_run(conversation: Conversation, run_id: int | None) -> QuerySet:
@@ -310,4 +307,56 @@ def close_abandoned_runs(*, conversation: Conversation) -> int:
         ended_at=timezone.now(),
         end_reason=Run.EndReason.WORKER_LOST,
         close_reason="The worker holding this connection stopped without closing it.",
+    )
+
+
+@dataclass(frozen=True)
+class ResumePlan:
+    """How to continue a conversation: the handle to resume with, if any."""
+
+    conversation: Conversation
+    handle: str | None
+    handle_issued_at: datetime | None
+    unanswered: list[TranscriptItem]  # typed turns to send again
+    latest_seq: int
+
+
+@transaction.atomic
+def begin_resume(*, conversation_id: int) -> ResumePlan:
+    """Close the runs a vanished worker left open, then decide how to continue.
+
+    Only the lease holder calls this. The stored handle covers the transcript up
+    to `handle_covered_seq`. A turn stored after that and already answered means
+    the handle misses context the transcript has (its owner died before a newer
+    handle was saved): then the transcript, not the handle, restores the session.
+    Typed turns after the last answer were never answered and are sent again.
+    """
+    conversation = Conversation.objects.get(pk=conversation_id)
+    close_abandoned_runs(conversation=conversation)
+    last_answer = selectors.latest_seq_of_role(
+        conversation=conversation, role=TranscriptItem.Role.ASSISTANT
+    )
+    unanswered = [
+        item
+        for item in selectors.items_after(
+            conversation=conversation, after_seq=last_answer
+        )
+        if item.role == TranscriptItem.Role.USER
+        and item.modality == TranscriptItem.Modality.TEXT
+    ]
+    handle = conversation.resumption_handle or None
+    if handle and last_answer > conversation.handle_covered_seq:
+        handle = None
+    # Live keeps a handle for two hours after the session's last connection
+    # ended, so its age counts from whichever came later.
+    valid_from = conversation.resumption_handle_issued_at
+    last_ended = selectors.last_run_ended_at(conversation=conversation)
+    if handle and valid_from and last_ended and last_ended > valid_from:
+        valid_from = last_ended
+    return ResumePlan(
+        conversation=conversation,
+        handle=handle,
+        handle_issued_at=valid_from if handle else None,
+        unanswered=unanswered,
+        latest_seq=conversation.next_seq - 1,
     )

@@ -8,15 +8,26 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import exports, fanout, selectors, services
+from . import exports, selectors, services
 from .forms import ConversationCreateForm, ConversationRenameForm
+from .models import Conversation
 
 PAGE_SIZE = 50
+
+
+def _owned_conversation(request: HttpRequest, public_id: UUID) -> Conversation:
+    """The conversation if the signed-in user owns it; 404 for anyone else."""
+    conversation = selectors.conversation_for_user(
+        user=request.user, public_id=public_id
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
 
 
 @login_required
@@ -52,9 +63,7 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    conversation = selectors.get_conversation_for_user(
-        user=request.user, public_id=public_id
-    )
+    conversation = _owned_conversation(request, public_id)
     before = request.GET.get("before")
     before_seq: int | None = None
     if before:
@@ -87,9 +96,7 @@ def conversation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation_rename(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    conversation = selectors.get_conversation_for_user(
-        user=request.user, public_id=public_id
-    )
+    conversation = _owned_conversation(request, public_id)
     form = ConversationRenameForm(
         request.POST or None, initial={"title": conversation.title}
     )
@@ -113,13 +120,10 @@ def conversation_rename(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    conversation = selectors.get_conversation_for_user(
-        user=request.user, public_id=public_id
-    )
+    conversation = _owned_conversation(request, public_id)
     if request.method == "POST":
         title, public_id = conversation.title, conversation.public_id
         services.delete_conversation(conversation=conversation)
-        fanout.announce_deletion(public_id)
         messages.success(request, f"Deleted “{title}”.")
         return redirect("conversations:conversation_list")
     return render(
@@ -132,9 +136,7 @@ def conversation_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_export_markdown(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    conversation = selectors.get_conversation_for_user(
-        user=request.user, public_id=public_id
-    )
+    conversation = _owned_conversation(request, public_id)
     items = selectors.all_transcript_items(conversation=conversation)
     response = HttpResponse(
         exports.conversation_as_markdown(conversation, items),
@@ -146,9 +148,7 @@ def conversation_export_markdown(request: HttpRequest, public_id: UUID) -> HttpR
 @login_required
 @require_GET
 def conversation_export_json(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    conversation = selectors.get_conversation_for_user(
-        user=request.user, public_id=public_id
-    )
+    conversation = _owned_conversation(request, public_id)
     items = selectors.all_transcript_items(conversation=conversation)
     response = HttpResponse(
         json.dumps(

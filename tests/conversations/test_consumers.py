@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from config.asgi import application
@@ -266,6 +267,27 @@ async def test_deleting_a_live_conversation_closes_its_socket(
     while closed["type"] != "websocket.close":
         closed = await communicator.receive_output(timeout=5)
     assert closed["code"] == 4404
+
+
+async def test_deleting_from_the_admin_closes_the_socket_too(
+    conversation, user, live_settings
+):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    admin = await sync_to_async(get_user_model().objects.create_superuser)(
+        username="root@example.com", email="root@example.com", password="pw-1"
+    )
+    client = Client()
+    await sync_to_async(client.force_login)(admin)
+    response = await sync_to_async(client.post)(
+        f"/admin/conversations/conversation/{conversation.pk}/delete/",
+        {"post": "yes"},
+    )
+    assert response.status_code == 302
+    error, _ = await receive_until(communicator, "error")
+    assert error["code"] == "deleted"
+    await communicator.disconnect()
 
 
 async def test_a_server_failure_is_reported_and_the_socket_stays_up(

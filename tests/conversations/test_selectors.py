@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
 
 from conversations import selectors, services
 
@@ -33,20 +32,18 @@ def test_conversations_for_anonymous_user_is_empty(user):
     assert not selectors.conversations_for_user(AnonymousUser()).exists()
 
 
-def test_get_conversation_for_user_404s_for_someone_else(user, other_user):
+def test_conversation_for_user_finds_only_the_owners(user, other_user):
     conversation = make_conversation(user)
-    assert (
-        selectors.get_conversation_for_user(user=user, public_id=conversation.public_id)
-        == conversation
+    public_id = conversation.public_id
+    assert selectors.conversation_for_user(user=user, public_id=public_id) == (
+        conversation
     )
-    with pytest.raises(Http404):
-        selectors.get_conversation_for_user(
-            user=other_user, public_id=conversation.public_id
-        )
-    with pytest.raises(Http404):
-        selectors.get_conversation_for_user(
-            user=AnonymousUser(), public_id=conversation.public_id
-        )
+    assert selectors.conversation_for_user(user=other_user, public_id=public_id) is None
+    assert (
+        selectors.conversation_for_user(user=AnonymousUser(), public_id=public_id)
+        is None
+    )
+    assert selectors.conversation_for_user(user=user, public_id="not-a-uuid") is None
 
 
 def test_transcript_page_returns_newest_items_in_ascending_order(user):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from conversations import services
-from conversations.relay import resume_plan
+from conversations.services import begin_resume
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def keep_handle(conversation, covered_seq):
 
 
 def test_new_conversation_starts_fresh(conversation):
-    plan = resume_plan(conversation.pk)
+    plan = begin_resume(conversation_id=conversation.pk)
     assert plan.handle is None
     assert plan.unanswered == []
 
@@ -40,7 +40,7 @@ def test_handle_that_covers_the_transcript_is_used(conversation):
     add(conversation, "user", "one")
     add(conversation, "assistant", "Turn 1")
     keep_handle(conversation, covered_seq=2)
-    plan = resume_plan(conversation.pk)
+    plan = begin_resume(conversation_id=conversation.pk)
     assert plan.handle == "handle-1"
     assert plan.unanswered == []
 
@@ -51,7 +51,7 @@ def test_handle_missing_an_answered_turn_gives_way_to_the_transcript(conversatio
     keep_handle(conversation, covered_seq=2)
     add(conversation, "user", "two")
     add(conversation, "assistant", "Turn 2")
-    plan = resume_plan(conversation.pk)
+    plan = begin_resume(conversation_id=conversation.pk)
     assert plan.handle is None
 
 
@@ -61,14 +61,14 @@ def test_unanswered_typed_turns_are_sent_again_in_order(conversation):
     keep_handle(conversation, covered_seq=2)
     add(conversation, "user", "two")
     add(conversation, "user", "three")
-    plan = resume_plan(conversation.pk)
+    plan = begin_resume(conversation_id=conversation.pk)
     assert plan.handle == "handle-1"
     assert [item.content for item in plan.unanswered] == ["two", "three"]
 
 
 def test_runs_left_open_by_a_vanished_worker_are_closed(conversation):
     services.start_run(conversation=conversation, began="new")
-    resume_plan(conversation.pk)
+    begin_resume(conversation_id=conversation.pk)
     run = conversation.runs.get()
     assert run.ended_at is not None
     assert run.end_reason == "worker_lost"
@@ -81,6 +81,6 @@ def test_handle_age_counts_from_the_last_connection_end(conversation):
     )
     run = services.start_run(conversation=conversation, began="resumed_with_handle")
     services.finish_run(run=run, end_reason="browser_left")
-    plan = resume_plan(conversation.pk)
+    plan = begin_resume(conversation_id=conversation.pk)
     run.refresh_from_db()
     assert plan.handle_issued_at == run.ended_at
