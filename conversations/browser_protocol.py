@@ -1,7 +1,7 @@
 """The browser socket's wire format: validate what comes in, shape what goes out.
 
 Pure functions and small dataclasses, no I/O, so every rule of the contract is
-testable on its own. Event names follow DESIGN.md's browser contract.
+testable on its own. The README's "The browser socket" writes the contract out.
 """
 
 from __future__ import annotations

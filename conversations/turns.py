@@ -1,7 +1,7 @@
 """Aggregate Live's streaming transcription into one finished item per turn.
 
 Deltas are shown to the browser as they arrive; the database gets one row per
-finished turn (DESIGN.md: written once per turn, not per chunk). Pure: no I/O.
+finished turn, never one per chunk. Pure: no I/O.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import audio
-from .state import AuthToken, LiveSession, Turn
+from .state import AuthToken, EmulatedSession, Turn
 from .tokens import apply_constraints
 from .websocket import WebSocketLink
 from .wire import (
@@ -45,7 +45,7 @@ TOKEN_PREFIX = "auth_tokens/"
 
 
 @dataclass(frozen=True)
-class Credential:
+class PresentedCredential:
     """What the handshake carried: an API key or a token, and how it came."""
 
     value: str
@@ -58,7 +58,7 @@ class Endpoint:
     constrained: bool
 
 
-class LiveConnection:
+class EmulatedConnection:
     """The server side of one Live WebSocket."""
 
     def __init__(
@@ -66,7 +66,7 @@ class LiveConnection:
         emulator: LiveEmulator,
         link: WebSocketLink,
         endpoint: Endpoint,
-        credential: Credential | None,
+        credential: PresentedCredential | None,
     ) -> None:
         self.emulator = emulator
         self.config = emulator.config
@@ -74,7 +74,7 @@ class LiveConnection:
         self.endpoint = endpoint
         self.credential = credential
         self.token: AuthToken | None = None
-        self.session: LiveSession | None = None
+        self.session: EmulatedSession | None = None
         self.setup: dict[str, Any] = {}
         self.modality = "AUDIO"
         self.closing = False

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from .tokens import MintError, mint_token, token_resource
+from .tokens import MintError, issue_token, token_resource
 
 if TYPE_CHECKING:
     from .server import LiveEmulator
@@ -100,7 +100,7 @@ def _mint(emulator: LiveEmulator, request: HttpRequest) -> HttpResponse:
     if ledger.failing_mints > 0:
         ledger.failing_mints -= 1
         return error(503, "The service is currently unavailable.")
-    token = mint_token(_json_body(request), ledger)
+    token = issue_token(_json_body(request), ledger)
     return HttpResponse(200, token_resource(token))
 
 

@@ -22,8 +22,8 @@ from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
 from . import rest
-from .conversation import Credential, Endpoint, LiveConnection
-from .state import HandleRegistry, LiveSession, TokenLedger
+from .conversation import EmulatedConnection, Endpoint, PresentedCredential
+from .state import EmulatedSession, HandleRegistry, TokenLedger
 from .websocket import WebSocketLink
 
 # Handshake debug logs would carry keys and tokens (query and headers): keep the
@@ -83,8 +83,8 @@ class LiveEmulator:
         self.config = config or EmulatorConfig()
         self.handles = HandleRegistry(self.config.handle_lifetime_s)
         self.tokens = TokenLedger()
-        self.sessions: list[LiveSession] = []
-        self.connections: set[LiveConnection] = set()
+        self.sessions: list[EmulatedSession] = []
+        self.connections: set[EmulatedConnection] = set()
         self.port = 0
         self.base_url = ""
         self.certificate_path: Path | None = None
@@ -137,8 +137,8 @@ class LiveEmulator:
         self._track(asyncio.get_running_loop().create_task(coroutine))
 
     # -- state -----------------------------------------------------------------
-    def new_session(self, model: str) -> LiveSession:
-        session = LiveSession(id=uuid.uuid4().hex[:12], model=model)
+    def new_session(self, model: str) -> EmulatedSession:
+        session = EmulatedSession(id=uuid.uuid4().hex[:12], model=model)
         self.sessions.append(session)
         return session
 
@@ -330,7 +330,7 @@ class LiveEmulator:
         assert match is not None
         link = WebSocketLink(protocol, reader, writer)
         self._links.add(link)
-        connection = LiveConnection(
+        connection = EmulatedConnection(
             self,
             link,
             Endpoint(api_version=match.group(1), constrained=constrained),
@@ -345,16 +345,20 @@ class LiveEmulator:
             await link.shutdown()
 
 
-def _credential(query: dict[str, list[str]], headers: Any) -> Credential | None:
+def _credential(
+    query: dict[str, list[str]], headers: Any
+) -> PresentedCredential | None:
     authorization = headers.get("Authorization", "")
     if authorization.startswith("Token "):
-        return Credential(authorization.removeprefix("Token ").strip(), "token")
+        return PresentedCredential(
+            authorization.removeprefix("Token ").strip(), "token"
+        )
     if query.get("access_token"):
-        return Credential(query["access_token"][0], "token")
+        return PresentedCredential(query["access_token"][0], "token")
     if query.get("key"):
-        return Credential(query["key"][0], "key")
+        return PresentedCredential(query["key"][0], "key")
     if headers.get("x-goog-api-key"):
-        return Credential(headers["x-goog-api-key"], "key")
+        return PresentedCredential(headers["x-goog-api-key"], "key")
     return None
 
 

@@ -15,7 +15,7 @@ class Turn:
 
 
 @dataclass
-class LiveSession:
+class EmulatedSession:
     """One Live session: its context survives across connections via handles."""
 
     id: str
@@ -54,7 +54,7 @@ class LiveSession:
 
 @dataclass(frozen=True)
 class Handle:
-    session: LiveSession
+    session: EmulatedSession
     context: tuple[Turn, ...]
     seeded_turns: int
     generation: int
@@ -68,7 +68,7 @@ class HandleRegistry:
         self._handles: dict[str, Handle] = {}
         self._generation = 0
 
-    def issue(self, session: LiveSession) -> str:
+    def issue(self, session: EmulatedSession) -> str:
         name = "Cg" + secrets.token_urlsafe(24)
         self._handles[name] = Handle(
             session, tuple(session.context), session.seeded_turns, self._generation

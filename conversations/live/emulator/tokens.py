@@ -65,7 +65,7 @@ def _check_field_path(path: str) -> list[str]:
     return segments
 
 
-def mint_token(body: Any, ledger: TokenLedger) -> AuthToken:
+def issue_token(body: Any, ledger: TokenLedger) -> AuthToken:
     """Validate a mint request body and store the new token."""
     if not isinstance(body, dict):
         raise MintError(400, "Invalid JSON payload received. Expected an object.")

@@ -13,10 +13,14 @@ from pathlib import Path
 import httpx
 
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
+from tests.conversations.live.emulator.wire_client import (
+    open_session,
+    text_setup,
+    text_turn,
+    ws_url,
+)
 
-from .emulator_wire import open_session, text_setup, text_turn, ws_url
-
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from .emulator_wire import (
+from .wire_client import (
     TEXT_MODEL,
     close_of,
     open_session,

@@ -10,66 +10,13 @@ import pytest
 from conversations.live import LiveSession, ModelText, SessionClosed
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
 
-from .recorder import Recorder, Transcript, fast_config, newest_session
-
-
-class Conversation:
-    """A LiveSession with its recorder and the transcript the caller would store."""
-
-    def __init__(self, emulator, **config_overrides):
-        self.emulator = emulator
-        self.recorder = Recorder()
-        self.transcript = Transcript(self.recorder)
-        self.config = fast_config(emulator.base_url, **config_overrides)
-        self.session: LiveSession | None = None
-        self.texts: list[str] = []
-
-    async def start(self, **session_kwargs) -> LiveSession:
-        session_kwargs.setdefault("seed_provider", self.transcript.seed)
-        self.session = LiveSession(self.config, self.recorder, **session_kwargs)
-        await self.session.start()
-        await self.recorder.wait_for(lambda: "connected" in self.recorder.status_names)
-        return self.session
-
-    async def say(self, text: str) -> None:
-        """Send a turn without waiting for its reply."""
-        turn_id = len(self.transcript.turns) + 1
-        self.transcript.turns.append((turn_id, text))
-        self.texts.append(text)
-        await self.session.send_text(text, turn_id=turn_id)
-
-    async def settle(self) -> None:
-        """Wait until every turn has its reply and the newest handle covers it."""
-        ids = [turn_id for turn_id, _ in self.transcript.turns]
-        await self.recorder.wait_for(
-            lambda: (
-                all(i in self.recorder.replies for i in ids)
-                and not self.session.pending_turn_ids
-            )
-        )
-
-    async def talk(self, *texts: str) -> None:
-        for text in texts:
-            await self.say(text)
-            await self.settle()
-
-    def assert_each_turn_once(self) -> None:
-        """Ground truth holds every turn once; the counts never reset or jump."""
-        truth = newest_session(self.emulator.snapshot())
-        assert truth["user_turns"] == self.texts
-        first = self.texts[0]
-        for number, (turn_id, text) in enumerate(self.transcript.turns, start=1):
-            assert self.recorder.replies[turn_id] == (
-                f'Turn {number}. You said "{text}". You first said "{first}".'
-            )
-
-    async def close(self) -> None:
-        await self.session.close()
+from .recorder import newest_session
+from .talking import TalkingSession
 
 
 @pytest.fixture
 async def conversation(emulator):
-    conversation = Conversation(emulator)
+    conversation = TalkingSession(emulator)
     yield conversation
     if conversation.session is not None:
         await conversation.session.close()
@@ -271,7 +218,7 @@ async def test_gives_up_after_the_bound_then_resumes_by_hand(conversation, emula
 
 
 async def test_a_handle_older_than_its_lifetime_is_not_tried(emulator):
-    conversation = Conversation(emulator)
+    conversation = TalkingSession(emulator)
     conversation.transcript.turns.append(("earlier", "from yesterday"))
     conversation.texts.append("from yesterday")
     conversation.recorder.replies["earlier"] = (
@@ -289,7 +236,7 @@ async def test_a_handle_older_than_its_lifetime_is_not_tried(emulator):
 
 
 async def test_a_refused_handle_from_the_caller_restores_from_transcript(emulator):
-    conversation = Conversation(emulator)
+    conversation = TalkingSession(emulator)
     await conversation.start(
         resume_handle="Cg-unknown", handle_issued_at=datetime.now(UTC)
     )
@@ -301,7 +248,7 @@ async def test_a_refused_handle_from_the_caller_restores_from_transcript(emulato
 
 
 async def test_a_fatal_close_stops_with_the_reason(emulator):
-    conversation = Conversation(emulator, model="gemini-0-gone", auth_mode="key")
+    conversation = TalkingSession(emulator, model="gemini-0-gone", auth_mode="key")
     recorder = conversation.recorder
     conversation.session = LiveSession(conversation.config, recorder)
     await conversation.session.start()
@@ -312,7 +259,7 @@ async def test_a_fatal_close_stops_with_the_reason(emulator):
 
 
 async def test_a_stalled_server_is_left_and_the_session_resumes(emulator):
-    conversation = Conversation(
+    conversation = TalkingSession(
         emulator,
         liveness_timeout_s=0.4,
         ping_interval_s=0.1,
@@ -331,7 +278,7 @@ async def test_a_stalled_server_is_left_and_the_session_resumes(emulator):
 
 
 async def test_session_cap_warning_comes_before_the_cap(emulator):
-    conversation = Conversation(emulator, session_cap_s=0.4, cap_warning_lead_s=0.3)
+    conversation = TalkingSession(emulator, session_cap_s=0.4, cap_warning_lead_s=0.3)
     await conversation.start()
     await conversation.recorder.wait_for(lambda: conversation.recorder.warnings)
     assert conversation.recorder.warnings[0][0] == "session_cap"
@@ -341,7 +288,7 @@ async def test_session_cap_warning_comes_before_the_cap(emulator):
 async def test_audio_that_arrives_while_live_is_away_is_kept_for_the_connection(
     emulator,
 ):
-    conversation = Conversation(emulator)
+    conversation = TalkingSession(emulator)
     conversation.session = LiveSession(conversation.config, conversation.recorder)
     assert await conversation.session.send_audio(b"\x00\x00" * 160) is False
     assert conversation.recorder.warnings == []
@@ -364,7 +311,7 @@ async def test_bad_input_is_refused_with_a_clear_error(conversation):
 async def test_goaway_deadline_rotates_mid_reply_and_replays_the_turn():
     slow = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=0.08))
     await slow.start()
-    conversation = Conversation(slow)
+    conversation = TalkingSession(slow)
     try:
         await conversation.start()
         await conversation.talk("one")
@@ -404,7 +351,7 @@ async def test_a_drop_right_after_a_restore_restores_again(conversation, emulato
 
 
 async def test_a_flapping_network_never_gives_up_while_reconnects_succeed(emulator):
-    conversation = Conversation(emulator, max_attempts=2)
+    conversation = TalkingSession(emulator, max_attempts=2)
     await conversation.start()
     await conversation.talk("one")
     recorder = conversation.recorder
@@ -420,7 +367,7 @@ async def test_a_flapping_network_never_gives_up_while_reconnects_succeed(emulat
 
 
 async def test_an_idle_restored_session_under_flapping_never_gives_up(emulator):
-    conversation = Conversation(emulator, max_attempts=2)
+    conversation = TalkingSession(emulator, max_attempts=2)
     await conversation.start()
     await conversation.talk("one")
     emulator.inject_fault({"action": "expire_handles"})

@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
 
-from .emulator_wire import (
+from .wire_client import (
     KEY,
     audio_setup,
     close_of,

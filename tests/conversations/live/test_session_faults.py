@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
 
-from .test_session import Conversation
+from .talking import TalkingSession
 
 FAULTS = {
     "drop": [{"action": "drop"}],
@@ -29,7 +29,7 @@ step = st.one_of(
 async def run_conversation(steps: list[tuple[str, object]]) -> None:
     emulator = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=0.002))
     await emulator.start()
-    conversation = Conversation(emulator, max_attempts=12)
+    conversation = TalkingSession(emulator, max_attempts=12)
     try:
         await conversation.start()
         await conversation.talk("hello")

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from .emulator_wire import (
+from .wire_client import (
     KEY,
     TEXT_MODEL,
     close_of,

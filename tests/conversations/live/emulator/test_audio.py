@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .emulator_wire import (
+from .wire_client import (
     audio_message,
     audio_setup,
     open_session,
