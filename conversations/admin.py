@@ -85,7 +85,7 @@ class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Runs", ordering="run_total")
     def run_count(self, obj: Conversation) -> int:
-        return obj.run_total  # type: ignore[attr-defined]
+        return int(obj.run_total)
 
     @admin.display(description="Resumption handle")
     def masked_resumption_handle(self, obj: Conversation) -> str:

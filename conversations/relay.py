@@ -30,6 +30,7 @@ from .live.events import (
     Status,
     StatusChanged,
     StopReason,
+    TurnId,
 )
 from .live.session import LiveSession
 from .models import Conversation, Run, TranscriptItem
@@ -254,7 +255,9 @@ class ConversationRelay:
 
     async def _handle_issued(self, handle: str, issued_at: datetime) -> None:
         pending = self._session.pending_turn_ids if self._session else []
-        covered_seq = min(pending) - 1 if pending else self._latest_seq
+        # This relay's turn ids are transcript seqs.
+        pending_seqs = [turn for turn in pending if isinstance(turn, int)]
+        covered_seq = min(pending_seqs) - 1 if pending_seqs else self._latest_seq
         await self._write(
             services.store_resumption_handle,
             conversation=self.conversation,
@@ -295,7 +298,7 @@ class ConversationRelay:
         self._latest_seq = max(self._latest_seq, item.seq)
         await self._publish("transcript.item", item_as_dict(item))
 
-    async def _seed(self, pending_turn_ids: set[Any]) -> list[tuple[str, str]]:
+    async def _seed(self, pending_turn_ids: list[TurnId]) -> list[tuple[str, str]]:
         """History for a new Live session, minus the turns about to be replayed."""
         page = await database_sync_to_async(selectors.transcript_page)(
             conversation=self.conversation, limit=settings.LIVE_SEED_MAX_ITEMS

@@ -334,7 +334,7 @@ def begin_resume(*, conversation_id: int) -> ResumePlan:
     conversation = Conversation.objects.get(pk=conversation_id)
     close_abandoned_runs(conversation=conversation)
     last_answer = selectors.latest_seq_of_role(
-        conversation=conversation, role=TranscriptItem.Role.ASSISTANT
+        conversation=conversation, role=str(TranscriptItem.Role.ASSISTANT)
     )
     unanswered = [
         item

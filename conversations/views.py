@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import exports, selectors, services
+from .browser_protocol import MAX_TURN_CHARS
 from .forms import ConversationCreateForm, ConversationRenameForm
 from .models import Conversation
 
@@ -88,6 +89,8 @@ def conversation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "page": page,
             "items": page.items,
             "last_seq": last_seq,
+            # The server's limits, for the page to hold typed turns to.
+            "max_turn_chars": MAX_TURN_CHARS,
             "is_newest_page": before_seq is None or page.last_seq == last_seq,
         },
     )

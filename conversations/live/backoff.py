@@ -23,7 +23,8 @@ class Backoff:
         """Return the largest delay retry `attempt` may wait."""
         if attempt <= 1:
             return 0.0
-        return min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 2))
+        growth: float = self.base_delay_s * 2.0 ** (attempt - 2)
+        return min(self.max_delay_s, growth)
 
     def delay(self, attempt: int) -> float:
         """Return the delay before retry `attempt`."""

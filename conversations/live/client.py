@@ -154,7 +154,8 @@ class LiveConnection:
             with contextlib.suppress(ConnectionClosed, TimeoutError):
                 async with asyncio.timeout(interval):
                     pong = await self._ws.ping()
-                pong.add_done_callback(self._on_pong)
+                # The pong waiter is a future; a late pong still counts as life.
+                asyncio.ensure_future(pong).add_done_callback(self._on_pong)
 
     def _on_pong(self, future: asyncio.Future[float]) -> None:
         if not future.cancelled() and future.exception() is None:

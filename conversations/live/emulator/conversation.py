@@ -191,7 +191,7 @@ class EmulatedConnection:
             "automatic_activity_detection"
         ) or {}
         silence = detection.get("silence_duration_ms")
-        silence_ms = int(silence) if str(silence).isdigit() else 500
+        silence_ms = int(str(silence)) if str(silence).isdigit() else 500
         self._vad = audio.VoiceActivityDetector(
             silence_ms, manual=detection.get("disabled") is True
         )

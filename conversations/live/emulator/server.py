@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import h11
@@ -28,6 +28,7 @@ from .websocket import WebSocketLink
 
 # Handshake debug logs would carry keys and tokens (query and headers): keep the
 # protocol logger above DEBUG whatever the root level is.
+T = TypeVar("T")
 PROTOCOL_LOGGER = logging.getLogger("conversations.live.emulator.protocol")
 PROTOCOL_LOGGER.setLevel(logging.WARNING)
 MAX_HEAD_BYTES = 64 * 1024
@@ -156,13 +157,13 @@ class LiveEmulator:
         """Apply a fault like ``POST /emulator/faults``; ValueError if it is invalid."""
         return self._on_loop(lambda: self.apply_fault(fault))
 
-    def _on_loop(self, action: Callable[[], Any]) -> Any:
+    def _on_loop(self, action: Callable[[], T]) -> T:
         # Callers in another thread (start_in_thread) must not touch loop state.
         loop = self._loop
         if loop is None or not loop.is_running() or _running_loop() is loop:
             return action()
 
-        async def run() -> Any:
+        async def run() -> T:
             return action()
 
         return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=10)
@@ -317,8 +318,8 @@ class LiveEmulator:
         request = requests[0]
         path, _, query = request.path.partition("?")
         match = LIVE_PATH.match(re.sub("/+", "/", path))
-        constrained = bool(match) and match.group(2).endswith("Constrained")
-        if not match or (constrained and match.group(1) != "v1alpha"):
+        constrained = match is not None and match.group(2).endswith("Constrained")
+        if match is None or (constrained and match.group(1) != "v1alpha"):
             response = protocol.reject(404, "Not Found\n")
         else:
             response = protocol.accept(request)

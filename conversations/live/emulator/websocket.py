@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 
-from websockets.frames import Opcode
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
@@ -61,7 +61,8 @@ class WebSocketLink:
                 else:
                     self.protocol.receive_eof()
                 for frame in self.protocol.events_received():
-                    self._collect(frame.opcode, frame.data, frame.fin)
+                    if isinstance(frame, Frame):
+                        self._collect(frame.opcode, bytes(frame.data), frame.fin)
                 await self._flush()
                 if not data or self.protocol.state is State.CLOSED:
                     break
