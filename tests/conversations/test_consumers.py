@@ -90,10 +90,19 @@ async def test_foreign_origin_is_refused(conversation, user):
     assert not connected
 
 
-async def test_refusals_do_no_upstream_work(conversation, other_user, emulator):
-    await open_socket(conversation, other_user)
+async def test_refusals_do_no_upstream_work(
+    conversation, other_user, emulator, live_settings
+):
+    for user, origin in [(other_user, ORIGIN), (None, ORIGIN)]:
+        communicator, _ = await open_socket(conversation, user, origin=origin)
+        # Whatever the refused socket then sends must start nothing upstream.
+        with contextlib.suppress(Exception):
+            await communicator.send_json_to({"type": "hello", "last_seq": 0})
+            await communicator.send_json_to({"type": "text", "text": "let me in"})
+            await asyncio.sleep(0.3)
     assert emulator.snapshot()["tokens"]["minted"] == 0
     assert await sync_to_async(conversation.runs.count)() == 0
+    assert await sync_to_async(conversation.items.count)() == 0
 
 
 async def test_owner_gets_presence_and_a_live_session(
@@ -217,13 +226,26 @@ async def test_flood_is_throttled_and_nothing_is_stored_twice(
     communicator, _ = await open_socket(conversation, user)
     await communicator.send_json_to({"type": "hello", "last_seq": 0})
     await receive_until(communicator, "session.created")
-    for _ in range(80):
-        await communicator.send_json_to({"type": "fly"})
+    # Forty turns, then the same forty again (a page re-sending after a cut).
+    for _ in range(2):
+        for n in range(40):
+            await communicator.send_json_to(
+                {"type": "text", "id": f"turn-{n}", "text": f"flood {n}"}
+            )
     error, _ = await receive_until(communicator, "error")
     while error["code"] != "rate_limited":
         error, _ = await receive_until(communicator, "error")
-    assert error["code"] == "rate_limited"
+    await asyncio.sleep(0.5)
     await communicator.disconnect()
+    stored = await sync_to_async(list)(
+        TranscriptItem.objects.filter(conversation=conversation, role="user")
+        .order_by("seq")
+        .values_list("client_turn_id", "content")
+    )
+    ids = [turn_id for turn_id, _ in stored]
+    assert 0 < len(stored) < 80  # throttled, yet some turns got through
+    assert len(ids) == len(set(ids))
+    assert all(content == f"flood {turn_id[5:]}" for turn_id, content in stored)
 
 
 async def test_a_flooding_socket_does_not_slow_another_users_conversation(
