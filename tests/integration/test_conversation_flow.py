@@ -10,52 +10,21 @@ import asyncio
 
 import pytest
 
-from tests.integration.conftest import (
-    EMAIL,
+from tests.integration.socket_client import BrowserSocket
+from tests.integration.talk import (
+    assert_consistent,
     chunks,
+    open_conversation,
     pcm16_silence,
     pcm16_tone,
+    reply,
+    say,
 )
-from tests.integration.socket_client import BrowserSocket
 
 pytestmark = [
     pytest.mark.app_env(CONVERSATION_LEASE_TTL_S="2", LIVE_MAX_BACKOFF_MS="300"),
     pytest.mark.emulator_config(reply_chunk_delay_s=0.03),
 ]
-
-
-def reply(n: int, said: str, first: str) -> str:
-    return f'Turn {n}. You said "{said}". You first said "{first}".'
-
-
-def assert_consistent(app_server, public_id: str) -> list[dict]:
-    """Gap-free seq from 1, no duplicate turn, and Live's context agrees."""
-    items = app_server.transcript(public_id)
-    assert [item["seq"] for item in items] == list(range(1, len(items) + 1))
-    user_turns = [item["content"] for item in items if item["role"] == "user"]
-    assert len(user_turns) == len(set(user_turns)), user_turns
-    # The Live session the conversation ended in holds every stored user turn,
-    # once and in order: resumed with its handle, or seeded from the transcript.
-    sessions = app_server.emulator_sessions()["sessions"]
-    assert sessions[-1]["user_turns"] == user_turns
-    return items
-
-
-async def open_conversation(app_server, cookie, mode="text", worker=None):
-    public_id = app_server.create_conversation(EMAIL, mode=mode)
-    socket = await BrowserSocket.open(
-        worker or app_server.workers[0], public_id, cookie
-    )
-    await socket.hello()
-    await socket.expect("session.created")
-    return public_id, socket
-
-
-async def say(socket: BrowserSocket, text: str) -> dict:
-    await socket.send(type="text", text=text)
-    return await socket.expect(
-        "transcript.item", lambda e: e["role"] == "assistant" and text in e["content"]
-    )
 
 
 async def test_text_turns_are_answered_in_order(app_server, account):

@@ -11,9 +11,10 @@ import os
 
 import pytest
 
-from tests.integration.conftest import EMAIL, PASSWORD
 from tests.integration.socket_client import BrowserSocket
-from tests.integration.test_conversation_flow import (
+from tests.integration.talk import (
+    EMAIL,
+    PASSWORD,
     assert_consistent,
     reply,
     say,

@@ -6,9 +6,8 @@ import json
 
 import httpx
 
-from tests.integration.conftest import EMAIL
 from tests.integration.socket_client import BrowserSocket
-from tests.integration.test_conversation_flow import say
+from tests.integration.talk import EMAIL, say
 
 
 async def test_handle_and_key_stay_on_the_server(app_server, account):
