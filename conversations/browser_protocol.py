@@ -176,7 +176,7 @@ def _turn_text(value: Any) -> str:
 # -- server → browser -----------------------------------------------------------
 
 
-def event(kind: str, **payload: Any) -> str:
+def event(kind: str, /, **payload: Any) -> str:
     """Serialize one server → browser event."""
     return json.dumps({"type": kind, **payload}, separators=(",", ":"))
 

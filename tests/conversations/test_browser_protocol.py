@@ -106,3 +106,9 @@ def test_events_are_compact_json_with_a_type():
         "type": "status",
         "status": "connected",
     }
+
+
+def test_an_event_may_carry_a_field_called_kind():
+    # A warning's payload has its own "kind" (audio_dropped, session_cap …).
+    frame = json.loads(event("warning", kind="audio_dropped", message="gone"))
+    assert frame == {"type": "warning", "kind": "audio_dropped", "message": "gone"}
