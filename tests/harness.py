@@ -225,6 +225,47 @@ class AppServer:
         )
         return self.run_python_json(code)
 
+    def create_conversations(self, owner_email: str, modes: list[str]) -> list[str]:
+        """Create one conversation per mode in a single call; their public ids."""
+        code = (
+            "import json\n"
+            "from django.contrib.auth import get_user_model\n"
+            "from conversations import services\n"
+            f"owner = get_user_model().objects.get(email={owner_email!r})\n"
+            "ids = [str(services.create_conversation(owner=owner, "
+            "title=f'Conversation {n}', mode=mode).public_id) "
+            f"for n, mode in enumerate({modes!r})]\n"
+            "print(json.dumps(ids))\n"
+        )
+        return self.run_python_json(code)
+
+    def conversation_records(self, public_ids: list[str]) -> dict[str, dict]:
+        """Items and runs of many conversations in one call, keyed by public id.
+
+        Items are shaped as the socket sends them (``item_as_dict``) with the run
+        that stored them, in seq order; runs in run_id order.
+        """
+        code = (
+            "import json\n"
+            "from conversations.exports import item_as_dict\n"
+            "from conversations.models import Conversation\n"
+            "def when(t):\n"
+            "    return t.isoformat() if t else None\n"
+            "out = {}\n"
+            f"for c in Conversation.objects.filter(public_id__in={public_ids!r}):\n"
+            "    items = c.items.select_related('run').order_by('seq')\n"
+            "    out[str(c.public_id)] = {\n"
+            "        'items': [{**item_as_dict(i), "
+            "'run_id': i.run.run_id if i.run else None} for i in items],\n"
+            "        'runs': [{'run_id': r.run_id, 'began': r.began, "
+            "'end_reason': r.end_reason, 'close_code': r.close_code, "
+            "'started_at': when(r.started_at), 'ended_at': when(r.ended_at)} "
+            "for r in c.runs.order_by('run_id')],\n"
+            "    }\n"
+            "print(json.dumps(out))\n"
+        )
+        return self.run_python_json(code)
+
     def transcript(self, public_id: str) -> list[dict]:
         """The stored transcript of a conversation, in seq order."""
         code = (
