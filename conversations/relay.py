@@ -153,10 +153,12 @@ class ConversationRelay:
         if stored is None:
             return
         item, created = stored
+        if created and self._session is not None:
+            # Into the session's books before anything else can run: a seed read
+            # from now on sees the turn stored and must know it is to be sent.
+            await self._session.send_text(item.content, turn_id=item.seq)
         # A turn sent again is answered with what is stored: it reached Live once.
         await self._published_item(item)
-        if created and self._session is not None:
-            await self._session.send_text(item.content, turn_id=item.seq)
 
     async def send_audio(self, pcm16: bytes) -> None:
         if self._session is not None:
@@ -299,14 +301,21 @@ class ConversationRelay:
         await self._publish("transcript.item", item_as_dict(item))
 
     async def _seed(self, pending_turn_ids: list[TurnId]) -> list[tuple[str, str]]:
-        """History for a new Live session, minus the turns about to be replayed."""
+        """History for a new Live session, minus the turns about to be replayed.
+
+        A typed turn stored while the history was read is in it, and in the
+        session's books too: the books are read again after the history.
+        """
         page = await database_sync_to_async(selectors.transcript_page)(
             conversation=self.conversation, limit=settings.LIVE_SEED_MAX_ITEMS
         )
+        replayed = set(pending_turn_ids)
+        if self._session is not None:
+            replayed.update(self._session.unanswered_turn_ids)
         return [
             (_LIVE_ROLE[item.role], item.content)
             for item in page.items
-            if item.role in _LIVE_ROLE and item.seq not in pending_turn_ids
+            if item.role in _LIVE_ROLE and item.seq not in replayed
         ]
 
     async def _publish_context_restored(self, source: str, run_id: int) -> None:

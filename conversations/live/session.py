@@ -134,6 +134,11 @@ class LiveSession:
         return self._status
 
     @property
+    def unanswered_turn_ids(self) -> list[TurnId]:
+        """Ids of the typed turns Live has not answered, in order."""
+        return self._ledger.unanswered_turn_ids
+
+    @property
     def pending_turn_ids(self) -> list[TurnId]:
         """Ids of the typed turns the newest handle does not cover yet, in order."""
         return self._ledger.uncovered_turn_ids

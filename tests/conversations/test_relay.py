@@ -1,0 +1,36 @@
+"""The relay between a conversation's Live session and its sockets."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from conversations import services
+from conversations.live import LiveConfig, LiveSession
+from conversations.relay import ConversationRelay
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def ignore(*_args) -> None:
+    pass
+
+
+async def test_a_seed_leaves_out_a_turn_queued_while_the_history_was_read(user):
+    conversation = await sync_to_async(services.create_conversation)(
+        owner=user, title="Seed", mode="text"
+    )
+    for role, content in [("user", "one"), ("assistant", "Turn 1.")]:
+        await sync_to_async(services.record_transcript_item)(
+            conversation=conversation, role=role, modality="text", content=content
+        )
+    relay = ConversationRelay(conversation, publish=ignore, send_audio=ignore)
+    config = LiveConfig(api_base="http://127.0.0.1:9", api_key="k", model="m")
+    relay._session = LiveSession(config, relay, seed_provider=relay._seed)
+    # Stored and queued after the session asked for the seed, before it was read.
+    turn, _ = await sync_to_async(services.record_typed_turn)(
+        conversation=conversation, content="two"
+    )
+    await relay._session.send_text("two", turn_id=turn.seq)
+    seed = await relay._seed([])
+    assert seed == [("user", "one"), ("model", "Turn 1.")]
