@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -216,6 +217,24 @@ class ConversationConsumer(AsyncWebsocketConsumer):
                 "This conversation is live on another device. Continue here first.",
             )
         return self.relay
+
+    async def send(
+        self,
+        text_data: str | None = None,
+        bytes_data: bytes | None = None,
+        close: bool | int = False,
+    ) -> None:
+        """Send to the browser; a socket that is already closing takes nothing.
+
+        Between the browser's close frame and its disconnect event, the server
+        refuses to send. Raising then would take the consumer down with its
+        lease and upstream orphaned; the disconnect that follows cleans up, and
+        the page catches up with `hello` when it comes back.
+        """
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Disconnected:
+            logger.debug("conversation socket closing; dropped an outgoing frame")
 
     # -- channel layer handlers ---------------------------------------------------
     async def conversation_event(self, message: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from autobahn.exception import Disconnected
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -357,3 +358,47 @@ async def test_status_events_name_their_run(conversation, user, live_settings):
     status, _ = await receive_until(communicator, "status")
     assert (status["status"], status["run_id"]) == ("connected", connected["run_id"])
     await communicator.disconnect()
+
+
+class ClosingServer:
+    """The server between a browser's close frame and its disconnect event.
+
+    Daphne (through autobahn) refuses to send on a socket in that state.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.closing = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def refusing_send(message) -> None:
+            if self.closing and message["type"] == "websocket.send":
+                raise Disconnected("Attempt to send on a closed protocol")
+            await send(message)
+
+        await self.app(scope, receive, refusing_send)
+
+
+async def test_events_for_a_closing_socket_do_not_strand_the_conversation(
+    conversation, user, live_settings
+):
+    server = ClosingServer(application)
+    cookie = await sync_to_async(session_cookie)(user)
+    communicator = WebsocketCommunicator(
+        server,
+        f"/ws/conversations/{conversation.public_id}/",
+        headers=[ORIGIN, (b"cookie", cookie)],
+    )
+    await communicator.connect()
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    await communicator.send_json_to({"type": "text", "text": "a reply streams"})
+    await receive_until(communicator, "transcript.delta")
+    server.closing = True  # the page closed its socket; more deltas arrive
+    await asyncio.sleep(0.3)
+    await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
+    await communicator.wait(timeout=5)
+    holder = await sync_to_async(leases.current_lease_holder)(
+        conversation_id=conversation.pk
+    )
+    assert holder == ""
