@@ -88,10 +88,24 @@ run_tests() {
   ensure_redis
   ensure_chromium
   ensure_openssl
+  # Node runs the page's JavaScript lint and unit tests.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
   export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/usr/bin/chromium
   mkdir -p artifacts
   "$PY" -m ruff check .
+  "$PY" -m mypy
   DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check "$PY" manage.py makemigrations --check --dry-run
+
+  echo "== The page's JavaScript: ESLint and Node unit tests =="
+  # node_modules is installed again only when the lock file changed since.
+  if ! cmp -s package-lock.json node_modules/.installed-package-lock.json; then
+    npm ci --no-audit --no-fund
+    cp package-lock.json node_modules/.installed-package-lock.json
+  fi
+  npx eslint static/js tests/js
+  node --test tests/js/
 
   echo "== Suite on SQLite with the in-memory channel layer =="
   env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "$@"

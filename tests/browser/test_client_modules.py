@@ -216,3 +216,64 @@ def test_run_gate_ignores_an_older_runs_events_after_a_newer_runs(
         }"""
     )
     assert admitted == [True, True, True, False, False, False, True, True, True, False]
+
+
+def test_transcript_reply_placeholder_gives_way_to_the_reply_it_stands_for(
+    app_server, new_context
+):
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    seen = page.evaluate(
+        """async () => {
+            const { TranscriptView } = await import(
+                "/static/js/conversation/transcript.js"
+            );
+            const list = document.createElement("ol");
+            document.body.append(list);
+            const view = new TranscriptView(list);
+            const captions = () => [...document.querySelectorAll("[data-caption]")]
+                .map((li) => [li.dataset.caption,
+                              li.querySelector(".item__content").textContent,
+                              li.dataset.pending === "true",
+                              li.dataset.interrupted === "true"]);
+            const steps = {};
+            view.expectReply();
+            view.expectReply();
+            steps.placeholder = captions();
+            view.clearPendingReply();
+            steps.noReplyComing = captions();
+            view.expectReply();
+            view.appendCaption("assistant", "Hel");
+            view.clearPendingReply();
+            steps.replyStarted = captions();
+            view.markReplyInterrupted();
+            steps.interrupted = captions();
+            view.appendCaption("assistant", "lo");
+            view.appendCaption("user", "Hi");
+            steps.bothStreaming = captions();
+            view.clearReply();
+            steps.replyDropped = captions();
+            view.appendCaption("assistant", "Again");
+            view.clearCaptions();
+            steps.allDropped = captions();
+            view.appendCaption("assistant", "Stored soon");
+            view.addItem({ seq: 1, role: "assistant", modality: "text",
+                           content: "Stored", interrupted: false,
+                           created_at: "2026-01-01T10:00:00+00:00" });
+            steps.stored = captions();
+            return steps;
+        }"""
+    )
+    # [role, text, pending, interrupted] of each live caption, top to bottom.
+    assert seen["placeholder"] == [["assistant", "…", True, False]]
+    assert seen["noReplyComing"] == []
+    assert seen["replyStarted"] == [["assistant", "Hel", False, False]]
+    assert seen["interrupted"] == [["assistant", "Hel", False, True]]
+    # More of the reply clears the mark; the user's caption reads above the reply's.
+    assert seen["bothStreaming"] == [
+        ["user", "Hi", False, False],
+        ["assistant", "Hello", False, False],
+    ]
+    assert seen["replyDropped"] == [["user", "Hi", False, False]]
+    assert seen["allDropped"] == []
+    assert seen["stored"] == []

@@ -3,18 +3,28 @@
 // Retries use exponential backoff with full jitter and a cap; the first retry
 // is immediate. `online` retries at once, and so does a wake from sleep (a
 // socket that slept is often half-open and would otherwise linger). Close
-// codes that mean "not yours" or "signed out" stop the loop for good.
+// codes that mean "signed out" or "no such conversation" stop the loop for good.
 
+// The server's close codes: 4401 not logged in, 4404 not found or deleted.
 const FATAL_CLOSE_CODES = {
   4401: "signed_out",
-  4403: "forbidden",
   4404: "not_found",
-  4400: "protocol",
 };
 const STABLE_AFTER_MS = 5000;
 const WAKE_GAP_MS = 15000;
 const FAILURES_BEFORE_ACCESS_CHECK = 3;
 
+/** The socket's address for a path on this page's host: wss: on an https: page. */
+export function socketUrl(path, { protocol, host }) {
+  return `${protocol === "https:" ? "wss:" : "ws:"}//${host}${path}`;
+}
+
+/** Why a close code ends the socket for good, or null when it is worth a retry. */
+export function fatalCloseReason(code) {
+  return Object.hasOwn(FATAL_CLOSE_CODES, code) ? FATAL_CLOSE_CODES[code] : null;
+}
+
+/** Milliseconds before connection attempt `attempt` (1-based): none for the first. */
 export function backoffDelay(attempt, { baseMs = 500, capMs = 15000, random = Math.random } = {}) {
   if (attempt <= 1) return 0;
   const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 2));
@@ -157,7 +167,7 @@ export class ConversationSocket extends EventTarget {
     if (wasOpen && Date.now() - this.openedAt >= STABLE_AFTER_MS) this.attempt = 0;
     this.openedAt = 0;
     this.dispatchEvent(new CustomEvent("close", { detail: { code: event.code, wasOpen } }));
-    const fatal = FATAL_CLOSE_CODES[event.code];
+    const fatal = fatalCloseReason(event.code);
     if (fatal) {
       this.fail(fatal);
       return;

@@ -15,7 +15,6 @@ const DISCONNECTED_DETAILS = {
   gave_up: "Live could not be reached after several tries.",
   device_switch: "The conversation continues on another device.",
   error: "The connection to Live failed.",
-  idle: "Paused after a while without activity.",
 };
 
 export class StatusIndicator {

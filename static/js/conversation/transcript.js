@@ -1,7 +1,8 @@
 // The transcript on the page: stored items (deduplicated by seq, kept in seq
 // order), typed turns on their way (one bubble per turn id), and one live
 // caption per role while a turn is streaming. A stored item replaces the
-// caption of its role, or the bubble of its turn id.
+// caption of its role, or the bubble of its turn id. The elements are this
+// view's own: the page asks for what it needs through the methods below.
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
@@ -27,9 +28,16 @@ function scrollToBottom() {
 }
 
 export class TranscriptView {
+  #list;
+  #emptyNotice;
+  // The live region below the stored items: captions and turns on their way.
+  #region;
+  // The live caption of each role while its turn streams.
+  #captions = {};
+
   constructor(list, { emptyNotice = null, initialLastSeq = 0 } = {}) {
-    this.list = list;
-    this.emptyNotice = emptyNotice;
+    this.#list = list;
+    this.#emptyNotice = emptyNotice;
     this.seqs = new Set();
     this.turnIds = new Set();
     // Items before the first server-rendered one belong to earlier pages of history.
@@ -47,17 +55,12 @@ export class TranscriptView {
       this.highestSeq = Math.max(this.highestSeq, seq);
       if (element.dataset.turnId) this.turnIds.add(element.dataset.turnId);
     }
-    for (const time of list.querySelectorAll("time[datetime]")) {
-      const local = formatTime(time.getAttribute("datetime"));
-      if (local) time.textContent = local;
-    }
-    this.captions = document.createElement("ol");
-    this.captions.className = "transcript transcript--live";
-    this.captions.setAttribute("aria-live", "polite");
-    this.captions.setAttribute("aria-label", "Live captions");
-    this.captions.dataset.captions = "";
-    list.after(this.captions);
-    this.captionElements = {};
+    this.#region = document.createElement("ol");
+    this.#region.className = "transcript transcript--live";
+    this.#region.setAttribute("aria-live", "polite");
+    this.#region.setAttribute("aria-label", "Live captions");
+    this.#region.dataset.captions = "";
+    list.after(this.#region);
   }
 
   /** The highest seq this page shows: what `hello.last_seq` reports. */
@@ -75,22 +78,23 @@ export class TranscriptView {
     if (!Number.isInteger(seq) || seq < 1 || this.seqs.has(seq)) return false;
     if (seq < this.historyStart) return false;
     const follow = nearBottom();
-    const element = this.renderItem(item);
-    const next = [...this.list.children].find((child) => Number(child.dataset.seq) > seq);
-    this.list.insertBefore(element, next || null);
+    const element = this.#renderItem(item);
+    const next = [...this.#list.children].find((child) => Number(child.dataset.seq) > seq);
+    this.#list.insertBefore(element, next || null);
     this.seqs.add(seq);
     this.highestSeq = Math.max(this.highestSeq, seq);
     if (item.id) this.turnIds.add(String(item.id));
-    if (!(item.role === "user" && this.settleTurn(item.id))) this.clearCaption(item.role);
-    if (this.emptyNotice) this.emptyNotice.hidden = true;
+    if (!(item.role === "user" && this.settleTurn(item.id))) this.#clearCaption(item.role);
+    this.#hideEmptyNotice();
     if (follow) scrollToBottom();
     return true;
   }
 
+  /** A piece of a live caption (`transcript.delta`). */
   appendCaption(role, text) {
     if (!text) return;
     const follow = nearBottom();
-    const caption = this.caption(role);
+    const caption = this.#caption(role);
     const content = caption.querySelector(".item__content");
     if (caption.dataset.pending === "true") {
       content.textContent = "";
@@ -98,17 +102,41 @@ export class TranscriptView {
     }
     content.textContent += text;
     caption.dataset.interrupted = "false";
-    if (this.emptyNotice) this.emptyNotice.hidden = true;
+    this.#hideEmptyNotice();
     if (follow) scrollToBottom();
   }
 
-  /** A placeholder caption (the user's sent text, or "…" while a reply starts). */
-  showPending(role, text) {
+  /** A "…" placeholder for the reply to a turn just sent, unless the reply already shows. */
+  expectReply() {
+    if (this.#captions.assistant) return;
     const follow = nearBottom();
-    const caption = this.caption(role);
+    const caption = this.#caption("assistant");
     caption.dataset.pending = "true";
-    caption.querySelector(".item__content").textContent = text;
+    caption.querySelector(".item__content").textContent = "…";
     if (follow) scrollToBottom();
+  }
+
+  /** Take the reply's placeholder away when no reply is coming; a started reply stays. */
+  clearPendingReply() {
+    const caption = this.#captions.assistant;
+    if (caption && caption.dataset.pending === "true") this.#clearCaption("assistant");
+  }
+
+  /** The reply stopped short (barge-in): its caption says so until more arrives. */
+  markReplyInterrupted() {
+    const caption = this.#captions.assistant;
+    if (caption) caption.dataset.interrupted = "true";
+  }
+
+  /** Drop the reply's live caption (this page no longer follows the turn). */
+  clearReply() {
+    this.#clearCaption("assistant");
+  }
+
+  /** Drop both live captions: the turn they belonged to starts over. */
+  clearCaptions() {
+    this.#clearCaption("assistant");
+    this.#clearCaption("user");
   }
 
   /** Whether a stored item of this turn id is on the page. */
@@ -118,8 +146,7 @@ export class TranscriptView {
 
   /** A typed turn on its way; `settleTurn` removes it when its stored item arrives. */
   addPendingTurn({ id, text }) {
-    const existing = this.pendingTurn(id);
-    if (existing) return existing;
+    if (this.#pendingTurn(id)) return;
     const follow = nearBottom();
     const element = document.createElement("li");
     element.className = "item item--user item--pending";
@@ -128,52 +155,46 @@ export class TranscriptView {
       '<span class="item__role">You</span><div class="item__content"></div>' +
       '<span class="item__meta">sending…</span>';
     element.querySelector(".item__content").textContent = text;
-    const assistant = this.captionElements.assistant;
-    this.captions.insertBefore(element, assistant && assistant.isConnected ? assistant : null);
-    if (this.emptyNotice) this.emptyNotice.hidden = true;
+    const assistant = this.#captions.assistant;
+    this.#region.insertBefore(element, assistant && assistant.isConnected ? assistant : null);
+    this.#hideEmptyNotice();
     if (follow) scrollToBottom();
-    return element;
   }
 
   /** Remove the bubble of a typed turn; returns whether there was one. */
   settleTurn(id) {
-    const element = this.pendingTurn(id);
+    const element = this.#pendingTurn(id);
     if (element) element.remove();
     return Boolean(element);
   }
 
   /** Say what is happening to the turns on their way ("sending…", "not sent"). */
   notePendingTurns(note) {
-    for (const element of this.captions.querySelectorAll(".item--pending")) {
+    for (const element of this.#region.querySelectorAll(".item--pending")) {
       element.querySelector(".item__meta").textContent = note;
     }
   }
 
-  pendingTurn(id) {
+  #pendingTurn(id) {
     if (!id) return null;
-    const pending = this.captions.querySelectorAll(".item--pending");
+    const pending = this.#region.querySelectorAll(".item--pending");
     return [...pending].find((element) => element.dataset.turnId === String(id)) || null;
   }
 
-  hasCaption(role) {
-    return Boolean(this.captionElements[role]);
+  #hideEmptyNotice() {
+    if (this.#emptyNotice) this.#emptyNotice.hidden = true;
   }
 
-  markCaptionInterrupted(role) {
-    const caption = this.captionElements[role];
-    if (caption) caption.dataset.interrupted = "true";
-  }
-
-  clearCaption(role) {
-    const caption = this.captionElements[role];
+  #clearCaption(role) {
+    const caption = this.#captions[role];
     if (caption) {
       caption.remove();
-      delete this.captionElements[role];
+      delete this.#captions[role];
     }
   }
 
-  caption(role) {
-    if (!this.captionElements[role]) {
+  #caption(role) {
+    if (!this.#captions[role]) {
       const element = document.createElement("li");
       element.className = `item item--${role} item--caption`;
       element.dataset.caption = role;
@@ -183,17 +204,17 @@ export class TranscriptView {
         '<span class="item__meta">live</span>';
       element.querySelector(".item__role").textContent = ROLE_LABELS[role] || role;
       // The assistant's caption stays below the user's, as the turn reads.
-      if (role === "user" && this.captionElements.assistant) {
-        this.captions.insertBefore(element, this.captionElements.assistant);
+      if (role === "user" && this.#captions.assistant) {
+        this.#region.insertBefore(element, this.#captions.assistant);
       } else {
-        this.captions.append(element);
+        this.#region.append(element);
       }
-      this.captionElements[role] = element;
+      this.#captions[role] = element;
     }
-    return this.captionElements[role];
+    return this.#captions[role];
   }
 
-  renderItem(item) {
+  #renderItem(item) {
     const element = document.createElement("li");
     const role = String(item.role || "assistant");
     element.className = `item item--${role}`;
