@@ -72,6 +72,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         self.ownership = Ownership(
             conversation_id=self.conversation.pk,
             channel_name=self.channel_name,
+            group=self.group,
             layer=self.channel_layer,
             ttl_s=settings.CONVERSATION_LEASE_TTL_S,
         )

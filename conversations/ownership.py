@@ -33,10 +33,17 @@ class Ownership:
     """One socket's claim on its conversation's upstream."""
 
     def __init__(
-        self, *, conversation_id: int, channel_name: str, layer: Any, ttl_s: float
+        self,
+        *,
+        conversation_id: int,
+        channel_name: str,
+        group: str,
+        layer: Any,
+        ttl_s: float,
     ) -> None:
         self.conversation_id = conversation_id
         self.channel_name = channel_name
+        self.group = group
         self._layer = layer
         self._ttl_s = ttl_s
         self._keeper: asyncio.Task[None] | None = None
@@ -79,12 +86,17 @@ class Ownership:
     async def take_over(self) -> bool:
         """Ask the holder to let go and take the lease; False if it never came free."""
         holder = await self.holder()
-        if holder and holder != self.channel_name:
-            await self._ask_to_release(holder)
+        if holder == self.channel_name:
+            holder = ""
+        answered = not holder or await self._ask_to_release(holder)
         deadline = time.monotonic() + self._ttl_s + TAKEOVER_GRACE_S
         while True:
             self._changed.clear()
             if await self.acquire():
+                if not answered:
+                    # Its worker died: nothing reads that channel any more, and
+                    # every message to the conversation would still fill it.
+                    await self._layer.group_discard(self.group, holder)
                 return True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -96,13 +108,15 @@ class Ownership:
                 async with asyncio.timeout(min(remaining, lapse)):
                     await self._changed.wait()
 
-    async def _ask_to_release(self, holder: str) -> None:
+    async def _ask_to_release(self, holder: str) -> bool:
+        """Ask the holder to let go; False when nobody reads its channel."""
         try:
             await self._layer.send(holder, {"type": "lease.release"})
         except ChannelFull:
-            # Nobody reads the holder's channel: its worker died, and its lease
-            # lapses by itself.
+            # Its worker died, and its lease lapses by itself.
             logger.info("lease holder is not reading its channel; waiting it out")
+            return False
+        return True
 
     async def _renew(self, on_lost: Callable[[], Awaitable[None]]) -> None:
         while True:

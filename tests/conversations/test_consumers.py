@@ -22,6 +22,7 @@ from django.test import Client
 from config.asgi import application
 from conversations import leases, services
 from conversations.browser_protocol import MAX_AUDIO_FRAME_BYTES
+from conversations.fanout import conversation_group
 from conversations.models import TranscriptItem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -333,7 +334,10 @@ async def test_takeover_from_a_dead_holder_with_a_full_channel_still_succeeds(
     # A worker killed with -9 holds the lease and no longer reads its channel,
     # which the conversation's group traffic has filled to capacity.
     layer = get_channel_layer()
-    dead_holder = await layer.new_channel()
+    # Not a channel of this process: on Redis those are drained by its reader.
+    dead_holder = "socket-of-a-dead-worker"
+    group = conversation_group(conversation.public_id)
+    await layer.group_add(group, dead_holder)
     with contextlib.suppress(ChannelFull):
         for _ in range(1000):
             await layer.send(dead_holder, {"type": "conversation.event", "text": "{}"})
@@ -349,6 +353,19 @@ async def test_takeover_from_a_dead_holder_with_a_full_channel_still_succeeds(
     assert presence["role"] == "owner"
     await receive_until(communicator, "session.created")
     await communicator.disconnect()
+    # The dead holder's channel left the group: it no longer fills up.
+    await drain(layer, dead_holder)
+    await layer.group_send(group, {"type": "conversation.event", "text": "after"})
+    assert await drain(layer, dead_holder) == []
+
+
+async def drain(layer, channel: str) -> list[dict]:
+    received = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(0.3):
+            while True:
+                received.append(await layer.receive(channel))
+    return received
 
 
 async def test_status_events_name_their_run(conversation, user, live_settings):
