@@ -56,8 +56,14 @@ def emulator_thread():
     running.stop()
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
+    # Tests that start Daphne workers or a browser are the slow tier; marked
+    # before `-m` selects.
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "app_server" in fixtures or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
     # Playwright's sync API keeps an event loop running in the main thread until
     # the session ends, so every async test must run before the first browser test.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -8,13 +8,19 @@ set), just as a production deployment with several workers would.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,6 +32,50 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pg_execute(database_url: str, statement: str) -> None:
+    import psycopg
+
+    admin = _postgres_admin_url(database_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+@functools.cache
+def migrated_template(database_url: str) -> str:
+    """A database migrated once per test run, for every server to copy.
+
+    A SQLite file, or the name of a PostgreSQL template database (dropped when
+    the run ends).
+    """
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_SECRET_KEY": "e2e-secret-key",
+    }
+    if database_url.startswith("postgres"):
+        name = f"continuum_e2e_template_{uuid.uuid4().hex[:10]}"
+        _pg_execute(database_url, f'CREATE DATABASE "{name}"')
+        atexit.register(
+            _pg_execute, database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
+        env["DATABASE_URL"] = _postgres_admin_url(database_url, name)
+        target = name
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="continuum-e2e-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        target = str(directory / "template.sqlite3")
+        env["DATABASE_URL"] = f"sqlite:///{target}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    return target
 
 
 def free_port() -> int:
@@ -87,7 +137,6 @@ class AppServer:
         self.emulator_url = self.emulator.base_url
         self._pg_database = ""
         self.env = self._base_env()
-        self._manage("migrate", "--noinput")
 
     # -- environment -----------------------------------------------------------
     def _base_env(self) -> dict[str, str]:
@@ -96,13 +145,20 @@ class AppServer:
             for key, value in os.environ.items()
             if not key.startswith(("PYTEST_", "DJANGO_"))
         }
+        # Every server starts from a copy of one database migrated per test run.
         database_url = os.environ.get("DATABASE_URL", "")
+        template = migrated_template(database_url)
         if database_url.startswith("postgres"):
             self._pg_database = f"continuum_e2e_{uuid.uuid4().hex[:10]}"
-            self._pg_execute(database_url, f'CREATE DATABASE "{self._pg_database}"')
+            self._pg_execute(
+                database_url,
+                f'CREATE DATABASE "{self._pg_database}" TEMPLATE "{template}"',
+            )
             env["DATABASE_URL"] = _postgres_admin_url(database_url, self._pg_database)
         else:
-            env["DATABASE_URL"] = f"sqlite:///{self.tmp_dir / 'e2e.sqlite3'}"
+            copy = self.tmp_dir / "e2e.sqlite3"
+            shutil.copyfile(template, copy)
+            env["DATABASE_URL"] = f"sqlite:///{copy}"
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -122,11 +178,7 @@ class AppServer:
 
     @staticmethod
     def _pg_execute(database_url: str, statement: str) -> None:
-        import psycopg
-
-        admin = _postgres_admin_url(database_url, "postgres")
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(statement)
+        _pg_execute(database_url, statement)
 
     def _manage(self, *args: str) -> str:
         result = subprocess.run(
@@ -268,27 +320,43 @@ class AppServer:
 
     def transcript(self, public_id: str) -> list[dict]:
         """The stored transcript of a conversation, in seq order."""
-        code = (
-            "import json\n"
-            "from conversations.models import TranscriptItem\n"
-            "rows = TranscriptItem.objects.filter("
-            f"conversation__public_id={public_id!r}).order_by('seq')\n"
-            "print(json.dumps([{'seq': r.seq, 'role': r.role, 'content': r.content, "
-            "'interrupted': r.interrupted} for r in rows]))\n"
+        rows = self.query(
+            "SELECT t.seq, t.role, t.content, t.interrupted "
+            "FROM conversations_transcriptitem t "
+            "JOIN conversations_conversation c ON c.id = t.conversation_id "
+            "WHERE c.public_id = {} ORDER BY t.seq",
+            public_id,
         )
-        return self.run_python_json(code)
+        return [
+            {"seq": seq, "role": role, "content": content, "interrupted": bool(cut)}
+            for seq, role, content, cut in rows
+        ]
 
     def runs(self, public_id: str) -> list[dict]:
         """The stored runs of a conversation, in run_id order."""
-        code = (
-            "import json\n"
-            "from conversations.models import Run\n"
-            "rows = Run.objects.filter("
-            f"conversation__public_id={public_id!r}).order_by('run_id')\n"
-            "print(json.dumps([{'run_id': r.run_id, 'began': r.began, "
-            "'end_reason': r.end_reason, 'close_code': r.close_code} for r in rows]))\n"
+        rows = self.query(
+            "SELECT r.run_id, r.began, r.end_reason, r.close_code "
+            "FROM conversations_run r "
+            "JOIN conversations_conversation c ON c.id = r.conversation_id "
+            "WHERE c.public_id = {} ORDER BY r.run_id",
+            public_id,
         )
-        return self.run_python_json(code)
+        return [
+            {"run_id": run, "began": began, "end_reason": end, "close_code": code}
+            for run, began, end, code in rows
+        ]
+
+    def query(self, sql: str, public_id: str) -> list[tuple]:
+        """Read the server's database directly; `{}` in `sql` is the public id."""
+        url = self.env["DATABASE_URL"]
+        if url.startswith("postgres"):
+            import psycopg
+
+            with psycopg.connect(url) as connection:
+                return connection.execute(sql.format("%s"), (public_id,)).fetchall()
+        # SQLite keeps a UUID as 32 hex digits.
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            return db.execute(sql.format("?"), (uuid.UUID(public_id).hex,)).fetchall()
 
     # -- emulator --------------------------------------------------------------
     def fault(self, fault: dict) -> dict:

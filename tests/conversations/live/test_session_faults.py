@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ async def run_conversation(steps: list[tuple[str, object]]) -> None:
         await emulator.stop()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15,
     deadline=None,
