@@ -188,6 +188,11 @@ class Ledger:
     def forget_handle(self) -> None:
         self.handle = None
 
+    def handle_expired(self, now: datetime, lifetime_s: float) -> bool:
+        """Whether the newest handle is older than Live keeps handles."""
+        issued_at = self.handle.issued_at if self.handle else None
+        return issued_at is not None and (now - issued_at).total_seconds() >= lifetime_s
+
     # -- connections --------------------------------------------------------------
     def connection_opened(self, began: Began, *, seeded: bool) -> None:
         """A connection is set up; `seeded`: it was sent the stored history."""

@@ -29,10 +29,9 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
-from websockets.exceptions import ConnectionClosed
 
 from . import protocol
 from .attempts import Attempt, Ended, how_it_ended, open_attempt
@@ -73,6 +72,7 @@ from .protocol import (
 )
 from .timers import CloseRequest, OneShot
 from .tokens import fingerprint
+from .uplink import Uplink
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,7 @@ class LiveSession:
         self._owns_http = http_client is None
         self._backoff = Backoff(config.base_delay_s, config.max_delay_s)
         self._failures = 0
-        self._connection: LiveConnection | None = None
-        self._ready = False
-        self._send_lock = asyncio.Lock()
-        self._ending: EndReason | None = None  # why we are closing the connection
+        self._uplink = Uplink()
         self._goaway = OneShot()
         self._cap = OneShot()
         self._audio_gap_reported = False
@@ -183,7 +180,7 @@ class LiveSession:
             return False
         pcm = bytes(pcm16_16khz)
         kept_all = self._ledger.audio(pcm)
-        if await self._send_if_ready(protocol.build_audio(pcm)):
+        if await self._uplink.send(protocol.build_audio(pcm)):
             return True
         if not kept_all and not self._audio_gap_reported:
             self._audio_gap_reported = True
@@ -197,7 +194,7 @@ class LiveSession:
         """Tell Live the microphone stopped (`audioStreamEnd`); return whether sent."""
         self._check_open()
         self._ledger.audio_ended()
-        return await self._send_if_ready(protocol.build_audio_stream_end())
+        return await self._uplink.send(protocol.build_audio_stream_end())
 
     async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> bool:
         """Answer a `ToolCall`; returns whether it was sent.
@@ -208,7 +205,7 @@ class LiveSession:
         self._check_open()
         if not responses:
             raise ValueError("no function responses given")
-        if await self._send_if_ready(protocol.build_tool_response(responses)):
+        if await self._uplink.send(protocol.build_tool_response(responses)):
             return True
         await self._warn(
             WarningKind.TOOL_RESPONSE_DROPPED,
@@ -227,12 +224,7 @@ class LiveSession:
         self._closed_by_user = True
         self._close_request.make()
         await self._set_status(Status.DISCONNECTING)
-        connection = self._connection
-        if connection is not None:
-            self._ending = EndReason.USER
-            self._ready = False
-            with contextlib.suppress(ConnectionClosed, OSError):
-                await connection.close(*CLIENT_CLOSE)
+        await self._uplink.close(EndReason.USER, *CLIENT_CLOSE)
         if self._supervisor is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
@@ -316,14 +308,12 @@ class LiveSession:
         connection = attempt.connection
         run_id = self._next_run_id
         self._next_run_id += 1
-        self._connection = connection
-        self._ending = None
         self._audio_gap_reported = False
         if self._closed_by_user:
             # close() ran while the attempt was finishing.
             await connection.close(*CLIENT_CLOSE)
-            self._connection = None
             return Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
+        self._uplink.attach(connection)
 
         self._opened_run_id = run_id
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
@@ -337,26 +327,21 @@ class LiveSession:
             self._start_cap_timer()
             if attempt.began == Began.RESTORED_FROM_TRANSCRIPT:
                 await self._emit(ContextRestored(ContextSource.TRANSCRIPT))
-        async with self._send_lock:
-            with contextlib.suppress(ConnectionClosed):
-                if attempt.seed:
-                    await connection.send(protocol.build_history(attempt.seed))
-                await self._replay_audio(connection)
-            self._ready = True
+        await self._uplink.open(attempt.seed, self._ledger)
         await self._pump()
 
         async for event in connection.events():
             await self._on_server_event(connection, event)
 
-        self._ready = False
-        self._connection = None
+        ending = self._uplink.ending
+        self._uplink.detach()
         self._ledger.connection_lost()
         self._goaway.cancel()
         await connection.wait_closed()
         ended = how_it_ended(
             connection,
             began=attempt.began,
-            ending=self._ending,
+            ending=ending,
             stop_reason=self._close_reason,
             goaway_announced=self._goaway.scheduled,
         )
@@ -410,11 +395,10 @@ class LiveSession:
         await self._emit(HandleIssued(handle, issued_at))
 
     def _usable_handle(self) -> str | None:
-        handle = self._ledger.handle
-        if handle is not None and handle.issued_at is not None:
-            age = (datetime.now(UTC) - handle.issued_at).total_seconds()
-            if age >= self.config.handle_lifetime_s:
-                self._forget_handle("too old")
+        if self._ledger.handle_expired(
+            datetime.now(UTC), self.config.handle_lifetime_s
+        ):
+            self._forget_handle("too old")
         return self._ledger.handle.value if self._ledger.handle else None
 
     def _forget_handle(self, why: str) -> None:
@@ -441,49 +425,17 @@ class LiveSession:
             await self._rotate(connection)
 
     async def _rotate(self, connection: LiveConnection) -> None:
-        if self._connection is not connection or self._ending is not None:
-            return
-        self._ending = EndReason.GOAWAY
-        self._ready = False
-        with contextlib.suppress(ConnectionClosed, OSError):
-            await connection.close(1000, "rotating after goAway")
+        if self._uplink.connection is connection:
+            await self._uplink.close(EndReason.GOAWAY, 1000, "rotating after goAway")
 
     # --- sending -------------------------------------------------------------------
     async def _pump(self) -> None:
         """Send the next typed turn if Live is ready and every earlier one answered."""
-        async with self._send_lock:
-            connection = self._connection
-            if not self._ready or connection is None or self._goaway.scheduled:
-                return
-            turn = self._ledger.next_text()
-            if turn is None:
-                return
-            self._ledger.text_sent(turn)
-            try:
-                await connection.send(protocol.build_user_turn(turn.text))
-            except ConnectionClosed:
-                return
-        await self._emit(UserTurnSent(turn.turn_id, turn.text, turn.sends > 1))
-
-    async def _replay_audio(self, connection: LiveConnection) -> None:
-        """Send the unanswered utterance again (the caller holds the send lock)."""
-        chunks, ended = self._ledger.audio_to_replay()
-        for pcm in chunks:
-            await connection.send(protocol.build_audio(pcm))
-        if chunks and ended:
-            await connection.send(protocol.build_audio_stream_end())
-        if chunks:
-            logger.info("replayed %d audio chunks Live had not answered", len(chunks))
-
-    async def _send_if_ready(self, message: dict[str, Any]) -> bool:
-        connection = self._connection
-        if not self._ready or connection is None:
-            return False
-        try:
-            await connection.send(message)
-        except ConnectionClosed:
-            return False
-        return True
+        if self._goaway.scheduled:
+            return  # the next connection takes it
+        turn = await self._uplink.send_next_turn(self._ledger)
+        if turn is not None:
+            await self._emit(UserTurnSent(turn.turn_id, turn.text, turn.sends > 1))
 
     # --- session cap ---------------------------------------------------------------
     def _start_cap_timer(self) -> None:
