@@ -6,14 +6,32 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
+# A TranscriptView on an empty list, as `view`.
+TRANSCRIPT_VIEW = """
+    const { TranscriptView } = await import("/static/js/conversation/transcript.js");
+    const list = document.createElement("ol");
+    document.body.append(list);
+    const view = new TranscriptView(list);
+"""
+
+
+def in_page(new_context, body: str):
+    """Run `body` (the inside of an async JavaScript function) on a page of the app.
+
+    `${TRANSCRIPT_VIEW}` in it stands for that setup. Returns what it returns.
+    """
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    script = body.replace("${TRANSCRIPT_VIEW}", TRANSCRIPT_VIEW)
+    return page.evaluate(f"async () => {{\n{script}\n}}")
+
 
 def test_page_socket_retries_at_once_then_backs_off_with_jitter_under_a_cap(
     app_server, new_context
 ):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    delays = page.evaluate(
-        """async () => {
+    delays = in_page(
+        new_context,
+        """
             const { backoffDelay } = await import("/static/js/conversation/socket.js");
             const top = { baseMs: 500, capMs: 4000, random: () => 1 };
             const bottom = { ...top, random: () => 0 };
@@ -22,7 +40,7 @@ def test_page_socket_retries_at_once_then_backs_off_with_jitter_under_a_cap(
                 highest: [2, 3, 4, 5, 6, 9].map((n) => backoffDelay(n, top)),
                 lowest: backoffDelay(6, bottom),
             };
-        }"""
+        """,
     )
     assert delays["first"] == 0
     assert delays["highest"] == [500, 1000, 2000, 4000, 4000, 4000]
@@ -30,10 +48,9 @@ def test_page_socket_retries_at_once_then_backs_off_with_jitter_under_a_cap(
 
 
 def test_transcript_shows_an_item_delivered_twice_only_once(app_server, new_context):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    shown = page.evaluate(
-        """async () => {
+    shown = in_page(
+        new_context,
+        """
             const { TranscriptView } = await import(
                 "/static/js/conversation/transcript.js"
             );
@@ -48,7 +65,7 @@ def test_transcript_shows_an_item_delivered_twice_only_once(app_server, new_cont
             view.addItem({ ...item, seq: 2, role: "user", content: "Hi" });
             return { added, seqs: [...list.children].map((li) => li.dataset.seq),
                      lastSeq: view.lastSeq };
-        }"""
+        """,
     )
     assert shown == {"added": [True, False], "seqs": ["1", "2", "3"], "lastSeq": 3}
 
@@ -56,10 +73,9 @@ def test_transcript_shows_an_item_delivered_twice_only_once(app_server, new_cont
 def test_pending_turns_keep_order_survive_a_reload_and_leave_when_acknowledged(
     app_server, new_context
 ):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    seen = page.evaluate(
-        """async () => {
+    seen = in_page(
+        new_context,
+        """
             const { PendingTurns } = await import("/static/js/conversation/turns.js");
             const key = "continuum:turns:test";
             let next = 0;
@@ -78,7 +94,7 @@ def test_pending_turns_keep_order_survive_a_reload_and_leave_when_acknowledged(
                      mine: turns.all.map((turn) => turn.id),
                      storedAtEnd: sessionStorage.getItem(key),
                      sizeAtEnd: reloaded.size };
-        }"""
+        """,
     )
     assert seen["added"] == [
         {"id": "turn-1", "text": "one"},
@@ -98,10 +114,9 @@ def test_pending_turns_keep_order_survive_a_reload_and_leave_when_acknowledged(
 def test_pending_turns_skip_what_they_cannot_trust_and_make_valid_ids(
     app_server, new_context
 ):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    seen = page.evaluate(
-        """async () => {
+    seen = in_page(
+        new_context,
+        """
             const { PendingTurns, isTurnId, newTurnId } = await import(
                 "/static/js/conversation/turns.js"
             );
@@ -135,7 +150,7 @@ def test_pending_turns_skip_what_they_cannot_trust_and_make_valid_ids(
                 checks: ["", "a".repeat(64), "a".repeat(65), "a b", "é", "A-z_0", 5]
                     .map(isTurnId),
             };
-        }"""
+        """,
     )
     assert seen["read"] == [
         {"id": "a", "text": "kept"},
@@ -152,16 +167,10 @@ def test_pending_turns_skip_what_they_cannot_trust_and_make_valid_ids(
 def test_transcript_settles_a_typed_turn_by_its_id_not_by_its_text(
     app_server, new_context
 ):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    seen = page.evaluate(
-        """async () => {
-            const { TranscriptView } = await import(
-                "/static/js/conversation/transcript.js"
-            );
-            const list = document.createElement("ol");
-            document.body.append(list);
-            const view = new TranscriptView(list);
+    seen = in_page(
+        new_context,
+        """
+            ${TRANSCRIPT_VIEW}
             const pending = () => [...document.querySelectorAll(".item--pending")]
                 .map((li) => li.dataset.turnId);
             view.addPendingTurn({ id: "first", text: "Same words" });
@@ -180,7 +189,7 @@ def test_transcript_settles_a_typed_turn_by_its_id_not_by_its_text(
             return { before, afterOther, afterSecond, afterFirst: pending(),
                      seqs: [...list.children].map((li) => li.dataset.seq),
                      shows: [view.showsTurn("first"), view.showsTurn("nope")] };
-        }"""
+        """,
     )
     assert seen["before"] == ["first", "second"]
     assert seen["afterOther"] == ["first", "second"]
@@ -193,10 +202,9 @@ def test_transcript_settles_a_typed_turn_by_its_id_not_by_its_text(
 def test_run_gate_ignores_an_older_runs_events_after_a_newer_runs(
     app_server, new_context
 ):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    admitted = page.evaluate(
-        """async () => {
+    admitted = in_page(
+        new_context,
+        """
             const { RunGate } = await import("/static/js/conversation/runs.js");
             const gate = new RunGate();
             return [
@@ -213,7 +221,7 @@ def test_run_gate_ignores_an_older_runs_events_after_a_newer_runs(
                 { type: "status", status: "connected", run_id: 3 },
                 { type: "status", status: "connected", run_id: 2 },
             ].map((message) => gate.admit(message));
-        }"""
+        """,
     )
     assert admitted == [True, True, True, False, False, False, True, True, True, False]
 
@@ -221,16 +229,10 @@ def test_run_gate_ignores_an_older_runs_events_after_a_newer_runs(
 def test_transcript_reply_placeholder_gives_way_to_the_reply_it_stands_for(
     app_server, new_context
 ):
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    seen = page.evaluate(
-        """async () => {
-            const { TranscriptView } = await import(
-                "/static/js/conversation/transcript.js"
-            );
-            const list = document.createElement("ol");
-            document.body.append(list);
-            const view = new TranscriptView(list);
+    seen = in_page(
+        new_context,
+        """
+            ${TRANSCRIPT_VIEW}
             const captions = () => [...document.querySelectorAll("[data-caption]")]
                 .map((li) => [li.dataset.caption,
                               li.querySelector(".item__content").textContent,
@@ -262,7 +264,7 @@ def test_transcript_reply_placeholder_gives_way_to_the_reply_it_stands_for(
                            created_at: "2026-01-01T10:00:00+00:00" });
             steps.stored = captions();
             return steps;
-        }"""
+        """,
     )
     # [role, text, pending, interrupted] of each live caption, top to bottom.
     assert seen["placeholder"] == [["assistant", "…", True, False]]
