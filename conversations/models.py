@@ -67,6 +67,9 @@ class Conversation(models.Model):
     class Meta:
         ordering = ["-last_activity_at"]
         indexes = [models.Index(fields=["owner", "-last_activity_at"])]
+        permissions = [
+            ("view_transcript", "Can read the transcript of a conversation"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -152,3 +155,66 @@ class TranscriptItem(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.role}"
+
+
+class RunEvent(models.Model):
+    """Something that explains a run, as metadata only.
+
+    Never a handle, a token, a key or audio: `data` holds counts, codes, reasons
+    and flags (see `conversations.recorder` for what each kind carries). Events
+    between runs (a reconnect attempt, a failed token mint) have no run.
+    """
+
+    class Kind(models.TextChoices):
+        SETUP = "setup", "Setup sent and completed"
+        ATTEMPT_FAILED = "attempt_failed", "Connection attempt failed"
+        RECONNECT = "reconnect", "Reconnect scheduled"
+        HANDLE = "handle", "Resumption update"
+        GOAWAY = "goaway", "goAway"
+        USER_TURN = "user_turn", "User turn sent"
+        INTERRUPTED = "interrupted", "Reply interrupted"
+        GENERATION_COMPLETE = "generation_complete", "Generation complete"
+        TURN_COMPLETE = "turn_complete", "Turn complete"
+        USAGE = "usage", "Token usage"
+        AUDIO = "audio", "Audio counted"
+        CLOSE = "close", "Connection closed"
+        GAVE_UP = "gave_up", "Gave up"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="run_events"
+    )
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["conversation", "at", "pk"]
+        indexes = [
+            models.Index(fields=["conversation", "at"]),
+            models.Index(fields=["kind", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%H:%M:%S}"
+
+
+class TranscriptAccess(models.Model):
+    """A staff member opened a conversation's transcript in the admin."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="transcript_accesses"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "transcript accesses"
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} read {self.conversation_id} at {self.at:%Y-%m-%d}"
