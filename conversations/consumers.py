@@ -254,6 +254,15 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         )
         await self.close(code=CLOSE_NOT_FOUND)
 
+    async def conversation_end(self, message: dict[str, Any]) -> None:
+        """Staff ended the conversation: as if its owner had pressed End."""
+        if self.relay is not None:
+            await self.relay.stop(reason=StopReason.USER)
+
+    async def conversation_forget_handle(self, message: dict[str, Any]) -> None:
+        if self.relay is not None:
+            self.relay.forget_handle()
+
     async def presence_changed(self, message: dict[str, Any]) -> None:
         self.ownership.presence_changed()
         if self.greeted:

@@ -14,8 +14,13 @@ def conversation_group(public_id: UUID) -> str:
 
 def announce_deletion(public_id: UUID) -> None:
     """Tell the conversation's open sockets, on any worker, that it is gone."""
+    tell_sockets(public_id, "conversation.deleted")
+
+
+def tell_sockets(public_id: UUID, message_type: str) -> None:
+    """Send a message to every socket of the conversation, on any worker."""
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(
-            conversation_group(public_id), {"type": "conversation.deleted"}
+            conversation_group(public_id), {"type": message_type}
         )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +30,44 @@ END_REASON_LABELS = {
 }
 
 
-def _choices(labels: dict[Began, str] | dict[EndReason, str]) -> list[tuple[str, str]]:
+class RunEventKind(StrEnum):
+    """What a `RunEvent` records; `conversations.recorder` says what data it holds."""
+
+    SETUP = "setup"
+    ATTEMPT_FAILED = "attempt_failed"
+    RECONNECT = "reconnect"
+    HANDLE = "handle"
+    GOAWAY = "goaway"
+    USER_TURN = "user_turn"
+    INTERRUPTED = "interrupted"
+    GENERATION_COMPLETE = "generation_complete"
+    TURN_COMPLETE = "turn_complete"
+    USAGE = "usage"
+    AUDIO = "audio"
+    CLOSE = "close"
+    GAVE_UP = "gave_up"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+RUN_EVENT_LABELS = {
+    RunEventKind.SETUP: "Setup sent and completed",
+    RunEventKind.ATTEMPT_FAILED: "Connection attempt failed",
+    RunEventKind.RECONNECT: "Reconnect scheduled",
+    RunEventKind.HANDLE: "Resumption update",
+    RunEventKind.GOAWAY: "goAway",
+    RunEventKind.USER_TURN: "User turn sent",
+    RunEventKind.INTERRUPTED: "Reply interrupted",
+    RunEventKind.GENERATION_COMPLETE: "Generation complete",
+    RunEventKind.TURN_COMPLETE: "Turn complete",
+    RunEventKind.USAGE: "Token usage",
+    RunEventKind.AUDIO: "Audio counted",
+    RunEventKind.CLOSE: "Connection closed",
+    RunEventKind.GAVE_UP: "Gave up",
+}
+
+
+def _choices(labels: Mapping[E, str]) -> list[tuple[str, str]]:
     return [(member.value, label) for member, label in labels.items()]
 
 
@@ -165,20 +205,7 @@ class RunEvent(models.Model):
     between runs (a reconnect attempt, a failed token mint) have no run.
     """
 
-    class Kind(models.TextChoices):
-        SETUP = "setup", "Setup sent and completed"
-        ATTEMPT_FAILED = "attempt_failed", "Connection attempt failed"
-        RECONNECT = "reconnect", "Reconnect scheduled"
-        HANDLE = "handle", "Resumption update"
-        GOAWAY = "goaway", "goAway"
-        USER_TURN = "user_turn", "User turn sent"
-        INTERRUPTED = "interrupted", "Reply interrupted"
-        GENERATION_COMPLETE = "generation_complete", "Generation complete"
-        TURN_COMPLETE = "turn_complete", "Turn complete"
-        USAGE = "usage", "Token usage"
-        AUDIO = "audio", "Audio counted"
-        CLOSE = "close", "Connection closed"
-        GAVE_UP = "gave_up", "Gave up"
+    Kind = RunEventKind
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="run_events"
@@ -187,7 +214,7 @@ class RunEvent(models.Model):
         Run, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     at = models.DateTimeField()
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=_choices(RUN_EVENT_LABELS))
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -34,6 +34,7 @@ from .live.events import (
 )
 from .live.session import LiveSession
 from .models import Conversation, Run, TranscriptItem
+from .recorder import RunRecorder
 from .turns import FinishedTurn, TurnAggregator
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,12 @@ class ConversationRelay:
         self._session: LiveSession | None = None
         self._voice = conversation.mode == Conversation.Mode.VOICE
         self._deleted = False
+        self._recorder = RunRecorder(
+            conversation_id=conversation.pk,
+            model=self._config.model,
+            modality=self._config.response_modality,
+            credential="token" if self._config.auth_mode == "ephemeral" else "key",
+        )
 
     @property
     def running(self) -> bool:
@@ -129,10 +136,18 @@ class ConversationRelay:
         ``deleted``: the conversation no longer exists, so nothing is recorded.
         """
         self._deleted = self._deleted or deleted
+        if self._deleted:
+            self._recorder.discard()
         session, self._session = self._session, None
         if session is not None:
             await session.close(reason=reason)
         self._turns.discard()
+        await self._recorder.close()
+
+    def forget_handle(self) -> None:
+        """The stored handle was expired by hand: do not resume with it either."""
+        if self._session is not None:
+            self._session.forget_handle()
 
     async def resume(self) -> None:
         if self._session is None:
@@ -162,6 +177,7 @@ class ConversationRelay:
 
     async def send_audio(self, pcm16: bytes) -> None:
         if self._session is not None:
+            self._recorder.audio_in(pcm16)
             await self._session.send_audio(pcm16)
 
     async def end_audio(self) -> None:
@@ -170,6 +186,7 @@ class ConversationRelay:
 
     # -- LiveSession events ------------------------------------------------------
     async def on_event(self, event: SessionEvent) -> None:
+        self._recorder.observe(event)
         match event:
             case StatusChanged():
                 await self._status_changed(event)
@@ -260,6 +277,7 @@ class ConversationRelay:
         # This relay's turn ids are transcript seqs.
         pending_seqs = [turn for turn in pending if isinstance(turn, int)]
         covered_seq = min(pending_seqs) - 1 if pending_seqs else self._latest_seq
+        self._recorder.handle_covers(covered_seq)
         await self._write(
             services.store_resumption_handle,
             conversation=self.conversation,

@@ -6,9 +6,10 @@ so concurrent writers on several workers still produce gap-free sequences.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import fanout, selectors
-from .models import Conversation, Run, TranscriptItem
+from .models import Conversation, Run, RunEvent, TranscriptItem
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -359,4 +360,57 @@ def begin_resume(*, conversation_id: int) -> ResumePlan:
         handle_issued_at=valid_from if handle else None,
         unanswered=unanswered,
         latest_seq=conversation.next_seq - 1,
+    )
+
+
+@dataclass(frozen=True)
+class RunEventRecord:
+    """One event for the session inspector; `run_id` is the run's number or None."""
+
+    run_id: int | None
+    at: datetime
+    kind: str
+    data: dict[str, Any]
+
+
+@transaction.atomic
+def record_run_events(
+    *, conversation_id: int, events: Sequence[RunEventRecord]
+) -> list[RunEvent]:
+    """Store a batch of run events in one insert (a conversation deleted: nothing)."""
+    run_ids = {event.run_id for event in events if event.run_id is not None}
+    runs = dict(
+        Run.objects.filter(
+            conversation_id=conversation_id, run_id__in=run_ids
+        ).values_list("run_id", "pk")
+    )
+    if not Conversation.objects.filter(pk=conversation_id).exists():
+        return []
+    return RunEvent.objects.bulk_create(
+        RunEvent(
+            conversation_id=conversation_id,
+            run_id=runs.get(event.run_id) if event.run_id is not None else None,
+            at=event.at,
+            kind=_require_choice("kind", event.kind, list(RunEvent.Kind)),
+            data=event.data,
+        )
+        for event in events
+    )
+
+
+def end_conversation_for_owner(*, conversation: Conversation) -> None:
+    """End the conversation's live session; its page is told and does not reconnect."""
+    fanout.tell_sockets(conversation.public_id, "conversation.end")
+
+
+@transaction.atomic
+def expire_resumption_handle(*, conversation: Conversation) -> None:
+    """Forget the conversation's handle: its next resume rebuilds from the transcript.
+
+    A live session forgets its own copy too.
+    """
+    clear_resumption_handle(conversation=conversation)
+    public_id = conversation.public_id
+    transaction.on_commit(
+        lambda: fanout.tell_sockets(public_id, "conversation.forget_handle")
     )

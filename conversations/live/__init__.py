@@ -6,11 +6,13 @@ from .client import ConnectFailed, LiveConnection, open_connection
 from .closecodes import CloseAction, classify_close
 from .config import Compression, LiveConfig
 from .events import (
+    AttemptFailed,
     Began,
     ContextRestored,
     ContextSource,
     EndReason,
     HandleIssued,
+    HandleUpdate,
     LiveListener,
     RunClosed,
     RunOpened,
@@ -46,6 +48,7 @@ from .session import LiveSession, SessionClosed
 from .tokens import TokenError, mint_token
 
 __all__ = [
+    "AttemptFailed",
     "Began",
     "CloseAction",
     "Compression",
@@ -58,6 +61,7 @@ __all__ = [
     "GenerationComplete",
     "GoAway",
     "HandleIssued",
+    "HandleUpdate",
     "InputTranscription",
     "Interrupted",
     "LiveConfig",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .client import ConnectFailed, LiveConnection, open_connection
+from .client import NO_CLOSE_FRAME, ConnectFailed, LiveConnection, open_connection
 from .closecodes import CloseAction, classify_close
 from .config import LiveConfig
 from .events import Began, EndReason, StopReason
@@ -27,12 +27,18 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Ended:
-    """How one connection (or attempt) ended and what to do next."""
+    """How one connection (or attempt) ended and what to do next.
+
+    `by`: who closed it (`client`, `server`, `network`); `stage`: for an attempt
+    that failed before a run, where it failed.
+    """
 
     reason: EndReason
     action: CloseAction | None  # None: the caller closed it
     code: int | None
     close_reason: str
+    by: str = "server"
+    stage: str = ""
 
 
 async def open_attempt(
@@ -52,7 +58,8 @@ async def open_attempt(
             action = classify_close(exc.code, exc.reason, resumed=handle is not None)
         else:
             action = CloseAction.RETRY if exc.retryable else CloseAction.FATAL
-        return Ended(EndReason.ERROR, action, exc.code, exc.reason)
+        by = "server" if exc.code is not None else "network"
+        return Ended(EndReason.ERROR, action, exc.code, exc.reason, by, exc.stage)
     return Attempt(connection, began, seed)
 
 
@@ -67,18 +74,19 @@ def how_it_ended(
     """Why a served connection closed: `ending` is what the session itself did."""
     code, reason = connection.close_code, connection.close_reason
     if ending == EndReason.USER:
-        return Ended(EndReason(stop_reason), None, code, reason)
+        return Ended(EndReason(stop_reason), None, code, reason, "client")
     if ending == EndReason.GOAWAY:
-        return Ended(EndReason.GOAWAY, CloseAction.ROTATE, code, reason)
+        return Ended(EndReason.GOAWAY, CloseAction.ROTATE, code, reason, "client")
     if connection.stalled:
-        return Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason)
+        return Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason, "client")
     if connection.malformed is not None:
-        return Ended(EndReason.ERROR, CloseAction.RETRY, code, reason)
+        return Ended(EndReason.ERROR, CloseAction.RETRY, code, reason, "client")
+    by = "network" if code is None or code == NO_CLOSE_FRAME else "server"
     action = classify_close(code, reason, resumed=began == Began.RESUMED_WITH_HANDLE)
     if action is CloseAction.RESTORE:
-        return Ended(EndReason.HANDLE_EXPIRED, action, code, reason)
+        return Ended(EndReason.HANDLE_EXPIRED, action, code, reason, by)
     if action is CloseAction.FATAL:
-        return Ended(EndReason.ERROR, action, code, reason)
+        return Ended(EndReason.ERROR, action, code, reason, by)
     if goaway_announced:
-        return Ended(EndReason.GOAWAY, CloseAction.RETRY, code, reason)
-    return Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason)
+        return Ended(EndReason.GOAWAY, CloseAction.RETRY, code, reason, by)
+    return Ended(EndReason.NETWORK, CloseAction.RETRY, code, reason, by)

@@ -40,12 +40,19 @@ class ConnectFailed(Exception):
     """
 
     def __init__(
-        self, message: str, *, code: int | None, reason: str, retryable: bool
+        self,
+        message: str,
+        *,
+        code: int | None,
+        reason: str,
+        retryable: bool,
+        stage: str = "setup",
     ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
         self.retryable = retryable
+        self.stage = stage  # `token`, `handshake` or `setup`
 
 
 class LiveConnection:
@@ -174,7 +181,11 @@ async def open_connection(
         credential = await obtain_credential(http, config, setup["setup"])
     except TokenError as exc:
         raise ConnectFailed(
-            str(exc), code=None, reason=str(exc), retryable=exc.retryable
+            str(exc),
+            code=None,
+            reason=str(exc),
+            retryable=exc.retryable,
+            stage="token",
         ) from None
     logger.info("opening Live connection (credential %s)", credential.fingerprint)
     try:
@@ -197,6 +208,7 @@ async def open_connection(
             code=None,
             reason=f"HTTP {status}",
             retryable=status >= 500 or status == 429,
+            stage="handshake",
         ) from None
     except (OSError, TimeoutError, InvalidHandshake) as exc:
         raise ConnectFailed(
@@ -204,6 +216,7 @@ async def open_connection(
             code=None,
             reason=type(exc).__name__,
             retryable=True,
+            stage="handshake",
         ) from None
 
     connection = LiveConnection(websocket, config)

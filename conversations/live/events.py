@@ -81,18 +81,49 @@ class StatusChanged:
 
 @dataclass(frozen=True)
 class RunOpened:
-    """A connection is set up. The listener records it before anyone is told."""
+    """A connection is set up. The listener records it before anyone is told.
+
+    `seed_items`: how many history items seeded it (restored from a transcript).
+    """
 
     run_id: int
     began: Began
+    seed_items: int = 0
 
 
 @dataclass(frozen=True)
 class RunClosed:
+    """A run ended; `by` says who closed it: `client`, `server` or `network`."""
+
     run_id: int
     reason: EndReason
     code: int | None
     close_reason: str
+    by: str = "server"
+
+
+@dataclass(frozen=True)
+class AttemptFailed:
+    """A connection attempt failed before a run opened.
+
+    `stage`: `token` (no credential), `handshake` or `setup`.
+    """
+
+    attempt: int
+    stage: str
+    code: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandleUpdate:
+    """Live said whether the session is resumable now; never carries the handle.
+
+    `usable`: a new handle arrived and it covers everything answered.
+    """
+
+    resumable: bool
+    usable: bool
 
 
 @dataclass(frozen=True)
@@ -130,6 +161,8 @@ SessionEvent = (
     StatusChanged
     | RunOpened
     | RunClosed
+    | AttemptFailed
+    | HandleUpdate
     | HandleIssued
     | ContextRestored
     | SessionWarning

@@ -40,11 +40,13 @@ from .client import LiveConnection
 from .closecodes import CloseAction
 from .config import LiveConfig
 from .events import (
+    AttemptFailed,
     Began,
     ContextRestored,
     ContextSource,
     EndReason,
     HandleIssued,
+    HandleUpdate,
     LiveListener,
     RunClosed,
     RunOpened,
@@ -213,6 +215,10 @@ class LiveSession:
         )
         return False
 
+    def forget_handle(self) -> None:
+        """Do not resume with the newest handle: the next connection restores."""
+        self._forget_handle("asked to")
+
     async def close(self, *, reason: StopReason = StopReason.USER) -> None:
         """End the session for good (the caller asked for it): no reconnect follows.
 
@@ -262,7 +268,13 @@ class LiveSession:
                     await attempt.connection.close(*CLIENT_CLOSE)
                 return
             ended = attempt if isinstance(attempt, Ended) else None
-            if ended is None:
+            if ended is not None:
+                await self._emit(
+                    AttemptFailed(
+                        self._failures + 1, ended.stage, ended.code, ended.close_reason
+                    )
+                )
+            else:
                 assert isinstance(attempt, Attempt)
                 ended = await self._serve(attempt, quiet=quiet)
             if ended.action is None:
@@ -318,7 +330,7 @@ class LiveSession:
         self._opened_run_id = run_id
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
         # The listener records the run before it tells anyone the session is up.
-        await self._emit(RunOpened(run_id, attempt.began))
+        await self._emit(RunOpened(run_id, attempt.began, len(attempt.seed)))
         await self._set_status(Status.CONNECTED)
         if attempt.began == Began.RESUMED_WITH_HANDLE:
             if not quiet:
@@ -346,7 +358,7 @@ class LiveSession:
             goaway_announced=self._goaway.scheduled,
         )
         await self._emit(
-            RunClosed(run_id, ended.reason, ended.code, ended.close_reason)
+            RunClosed(run_id, ended.reason, ended.code, ended.close_reason, ended.by)
         )
         logger.info(
             "Live run %s ended: %s (%s %s)",
@@ -362,8 +374,11 @@ class LiveSession:
         self, connection: LiveConnection, event: ServerEvent
     ) -> None:
         if isinstance(event, SessionResumptionUpdate):
+            usable = False
             if event.resumable and event.new_handle:
-                await self._take_handle(event.new_handle)
+                usable = await self._take_handle(event.new_handle)
+            await self._emit(HandleUpdate(event.resumable, usable))
+            if usable:
                 await self._rotate_if_idle(connection)
             return
         if isinstance(event, SetupComplete):
@@ -382,7 +397,8 @@ class LiveSession:
         if isinstance(event, GoAway | TurnComplete):
             await self._rotate_if_idle(connection)
 
-    async def _take_handle(self, handle: str) -> None:
+    async def _take_handle(self, handle: str) -> bool:
+        """Keep a new handle if it covers what was answered; returns whether kept."""
         issued_at = datetime.now(UTC)
         # Live is working: whatever drops this connection now is bad luck, not
         # a failing service, so it does not count against the reconnect bound.
@@ -390,9 +406,10 @@ class LiveSession:
         if not self._ledger.new_handle(handle, issued_at):
             # Issued before the seed was part of the session: it covers nothing.
             logger.debug("handle %s does not cover the seed yet", fingerprint(handle))
-            return
+            return False
         logger.debug("new resumption handle %s", fingerprint(handle))
         await self._emit(HandleIssued(handle, issued_at))
+        return True
 
     def _usable_handle(self) -> str | None:
         if self._ledger.handle_expired(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -25,54 +24,9 @@ from conversations.browser_protocol import MAX_AUDIO_FRAME_BYTES
 from conversations.fanout import conversation_group
 from conversations.models import TranscriptItem
 
+from .sockets import ORIGIN, open_socket, receive_until, session_cookie
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
-@pytest.fixture
-def live_settings(settings, emulator):
-    settings.LIVE_API_BASE = emulator.base_url
-    settings.GEMINI_API_KEY = ""
-    settings.CONVERSATION_LEASE_TTL_S = 2.0
-    return settings
-
-
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-async def open_socket(conversation, user=None, origin=ORIGIN):
-    headers = [origin]
-    if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    communicator = WebsocketCommunicator(
-        application, f"/ws/conversations/{conversation.public_id}/", headers=headers
-    )
-    connected, _ = await communicator.connect()
-    return communicator, connected
-
-
-async def receive_until(communicator, kind, within_s=5.0):
-    """Read frames until an event of `kind` arrives; return it and what came before."""
-    seen = []
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        remaining = deadline - asyncio.get_running_loop().time()
-        frame = await communicator.receive_output(timeout=max(remaining, 0.01))
-        if frame["type"] != "websocket.send" or frame.get("text") is None:
-            continue
-        message = json.loads(frame["text"])
-        seen.append(message)
-        if message["type"] == kind:
-            return message, seen
-
-
-@pytest.fixture
-def conversation(user):
-    return services.create_conversation(owner=user, title="Socket", mode="text")
 
 
 async def test_anonymous_socket_is_refused(conversation):
