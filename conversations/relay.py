@@ -31,6 +31,7 @@ from .live.events import (
     StatusChanged,
     StopReason,
     TurnId,
+    UserTurnSent,
 )
 from .live.session import LiveSession
 from .models import Conversation, Run, TranscriptItem
@@ -211,6 +212,8 @@ class ConversationRelay:
                 await self._publish(
                     "transcript.delta", {"role": "assistant", "text": text}
                 )
+            case UserTurnSent():
+                self._turns.typed_turn_sent()
             case protocol.Interrupted():
                 self._turns.interrupted()
                 await self._publish("interrupted", {})

@@ -26,6 +26,7 @@ class TurnAggregator:
     def __init__(self) -> None:
         self._user: list[str] = []
         self._question: str | None = None  # the speech the current reply answers
+        self._typed_question = False  # the current reply answers a typed turn
         self._assistant: list[str] = []
         self._interrupted = False
 
@@ -37,9 +38,13 @@ class TurnAggregator:
         """Input transcription of what the user is saying."""
         self._user.append(text)
 
+    def typed_turn_sent(self) -> None:
+        """The next reply answers a typed turn (stored already), not speech."""
+        self._typed_question = True
+
     def assistant_output(self, text: str) -> None:
         """Reply text (or its transcription): the speech before it is its question."""
-        if self._question is None:
+        if self._question is None and not self._typed_question:
             self._question = "".join(self._user).strip()
             self._user.clear()
         self._assistant.append(text)
@@ -50,12 +55,12 @@ class TurnAggregator:
     def turn_complete(self) -> list[FinishedTurn]:
         """The model's turn ended: both sides of the exchange are final.
 
-        Speech heard after the reply began belongs to the question when the
-        question had none (its transcription came late); otherwise it is a
-        barge-in and stays for the next turn.
+        Speech heard after the reply began belongs to the question when a spoken
+        question had none yet (its transcription came late); otherwise, and
+        always after a typed question, it is a barge-in for the next turn.
         """
         question = self._question or ""
-        if not question:
+        if not question and not self._typed_question:
             question = "".join(self._user).strip()
             self._user.clear()
         finished = [FinishedTurn("user", question)] if question else []
@@ -65,6 +70,7 @@ class TurnAggregator:
                 FinishedTurn("assistant", content, interrupted=self._interrupted)
             )
         self._question = None
+        self._typed_question = False
         self._assistant.clear()
         self._interrupted = False
         return finished
@@ -73,5 +79,6 @@ class TurnAggregator:
         """Forget a half-finished turn (the upstream went away mid-turn)."""
         self._user.clear()
         self._question = None
+        self._typed_question = False
         self._assistant.clear()
         self._interrupted = False

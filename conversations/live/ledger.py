@@ -33,6 +33,13 @@ from typing import Literal
 from .events import Began, TurnId
 
 PCM16_BYTES_PER_SECOND = 16_000 * 2
+# After speech, Live ends the utterance after a silence and then transcribes it:
+# a typed turn sent before that may reach Live after the utterance while its
+# transcription is still on the way, so typed turns wait this long for it.
+SPEECH_SETTLE_S = 2.0
+# An utterance Live transcribed but never began to answer stops holding typed
+# turns back after this long (it was not a turn after all).
+UNANSWERED_SPEECH_S = 8.0
 # A chunk with a sample this loud holds speech (int16 scale; silence and room
 # noise stay far below it). Leading chunks quieter than this are not replayed.
 VOICED_PEAK = 700
@@ -50,6 +57,7 @@ class TypedTurn:
 class SpokenTurn:
     """An utterance Live has heard; `cut` is where its audio ended in the buffer."""
 
+    heard_at: float = 0.0
     cut: int | None = None  # set once Live starts answering it
 
 
@@ -83,6 +91,7 @@ class Ledger:
     _audio_bytes: int = 0
     _next_audio_index: int = 0
     _audio_ended: bool = False
+    _voiced_at: float | None = None  # speech Live has not said it heard yet
 
     # -- what the caller asks ---------------------------------------------------
     @property
@@ -114,19 +123,52 @@ class Ledger:
             raise ValueError(f"turn id {turn_id!r} is already queued")
         self._typed.append(TypedTurn(turn_id, text))
 
-    def next_text(self) -> TypedTurn | None:
-        """The typed turn to send now: one at a time, after every earlier answer."""
-        if self._outstanding:
+    def next_text(self, now: float = 0.0) -> TypedTurn | None:
+        """The typed turn to send now: one at a time, after every earlier answer.
+
+        None too while speech Live has not registered is settling (see
+        `speech_settles_in`).
+        """
+        self._outstanding = [
+            turn
+            for turn in self._outstanding
+            if not (_unanswered_speech(turn) and self._expired(turn, now))
+        ]
+        if self._outstanding or self.speech_settles_in(now) > 0:
             return None
         return next((t for t in self._typed if t.state == "pending"), None)
+
+    def speech_settles_in(self, now: float) -> float:
+        """Seconds until speech no longer holds typed turns back (0: it does not).
+
+        Speech Live has not registered holds them `SPEECH_SETTLE_S`; speech it
+        transcribed but does not answer, `UNANSWERED_SPEECH_S`.
+        """
+        waits = [0.0]
+        if self._voiced_at is not None:
+            waits.append(self._voiced_at + SPEECH_SETTLE_S - now)
+        waits += [
+            turn.heard_at + UNANSWERED_SPEECH_S - now
+            for turn in self._outstanding
+            if isinstance(turn, SpokenTurn) and turn.cut is None
+        ]
+        return max(waits)
+
+    @staticmethod
+    def _expired(turn: SpokenTurn | TypedTurn, now: float) -> bool:
+        return isinstance(turn, SpokenTurn) and (
+            now - turn.heard_at >= UNANSWERED_SPEECH_S
+        )
 
     def text_sent(self, turn: TypedTurn) -> None:
         turn.state = "sent"
         turn.sends += 1
         self._outstanding.append(turn)
 
-    def audio(self, pcm: bytes) -> bool:
+    def audio(self, pcm: bytes, now: float = 0.0) -> bool:
         """Keep a chunk of microphone audio; False when older audio had to go."""
+        if _voiced(pcm):
+            self._voiced_at = now
         self._audio.append(_AudioChunk(self._next_audio_index, pcm))
         self._next_audio_index += 1
         self._audio_bytes += len(pcm)
@@ -143,17 +185,20 @@ class Ledger:
         self._audio_ended = True
 
     # -- what Live says -----------------------------------------------------------
-    def speech_heard(self) -> None:
+    def speech_heard(self, now: float = 0.0) -> None:
         """A transcription of the user's speech arrived."""
+        self._voiced_at = None
         spoken = [t for t in self._outstanding if isinstance(t, SpokenTurn)]
         if spoken and spoken[-1].cut is None:
-            return  # more words of the utterance already heard
-        self._outstanding.append(SpokenTurn())
+            spoken[-1].heard_at = now  # more words of the utterance
+            return
+        self._outstanding.append(SpokenTurn(heard_at=now))
 
     def model_output(self) -> None:
         """Live is answering: the oldest outstanding turn's input is complete."""
         if not self._outstanding:
             # An answer to nothing typed: Live heard speech it has not transcribed.
+            self._voiced_at = None
             self._outstanding.append(SpokenTurn())
         oldest = self._outstanding[0]
         if isinstance(oldest, SpokenTurn) and oldest.cut is None:
@@ -236,6 +281,10 @@ class Ledger:
     def _forget_audio_before(self, index: int) -> None:
         while self._audio and self._audio[0].index < index:
             self._audio_bytes -= len(self._audio.popleft().pcm)
+
+
+def _unanswered_speech(turn: SpokenTurn | TypedTurn) -> bool:
+    return isinstance(turn, SpokenTurn) and turn.cut is None
 
 
 def _voiced(pcm: bytes) -> bool:

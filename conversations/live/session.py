@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -119,6 +120,7 @@ class LiveSession:
         self._uplink = Uplink()
         self._goaway = OneShot()
         self._cap = OneShot()
+        self._held_turns = OneShot()  # typed turns waiting for speech to settle
         self._audio_gap_reported = False
         self._status: Status | None = None
         self._closed_by_user = False
@@ -181,7 +183,12 @@ class LiveSession:
         if not pcm16_16khz:
             return False
         pcm = bytes(pcm16_16khz)
-        kept_all = self._ledger.audio(pcm)
+        now = time.monotonic()
+        kept_all = self._ledger.audio(pcm, now)
+        if self._held_turns.scheduled:
+            # A typed turn waits for the speech to settle: it goes on settling.
+            settles_in = self._ledger.speech_settles_in(now)
+            self._held_turns.start(settles_in, self._pump_when_settled)
         if await self._uplink.send(protocol.build_audio(pcm)):
             return True
         if not kept_all and not self._audio_gap_reported:
@@ -236,6 +243,7 @@ class LiveSession:
                 await self._supervisor
         self._goaway.cancel()
         self._cap.cancel()
+        self._held_turns.cancel()
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -384,7 +392,7 @@ class LiveSession:
         if isinstance(event, SetupComplete):
             return
         if isinstance(event, InputTranscription):
-            self._ledger.speech_heard()
+            self._ledger.speech_heard(time.monotonic())
         elif isinstance(event, MODEL_OUTPUT):
             self._ledger.model_output()
         elif isinstance(event, GoAway):
@@ -450,9 +458,18 @@ class LiveSession:
         """Send the next typed turn if Live is ready and every earlier one answered."""
         if self._goaway.scheduled:
             return  # the next connection takes it
-        turn = await self._uplink.send_next_turn(self._ledger)
+        now = time.monotonic()
+        turn = await self._uplink.send_next_turn(self._ledger, now)
         if turn is not None:
             await self._emit(UserTurnSent(turn.turn_id, turn.text, turn.sends > 1))
+            return
+        settles_in = self._ledger.speech_settles_in(now)
+        if settles_in > 0 and not self._held_turns.scheduled:
+            self._held_turns.start(settles_in, self._pump_when_settled)
+
+    async def _pump_when_settled(self) -> None:
+        self._held_turns.cancel()
+        await self._pump()
 
     # --- session cap ---------------------------------------------------------------
     def _start_cap_timer(self) -> None:

@@ -68,13 +68,13 @@ class Uplink:
             return False
         return True
 
-    async def send_next_turn(self, ledger: Ledger) -> TypedTurn | None:
+    async def send_next_turn(self, ledger: Ledger, now: float) -> TypedTurn | None:
         """Send the typed turn the ledger says is next, if any; returns it."""
         async with self._lock:
             connection = self.connection
             if not self._ready or connection is None:
                 return None
-            turn = ledger.next_text()
+            turn = ledger.next_text(now)
             if turn is None:
                 return None
             ledger.text_sent(turn)

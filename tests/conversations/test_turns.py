@@ -77,3 +77,19 @@ def test_a_spoken_turn_cut_by_a_drop_is_not_stored_before_its_replay():
         FinishedTurn("user", "spoken once"),
         FinishedTurn("assistant", "A whole reply."),
     ]
+
+
+def test_speech_during_a_reply_to_a_typed_turn_is_the_next_question():
+    turns = TurnAggregator()
+    turns.typed_turn_sent()
+    turns.assistant_output("About your ")
+    turns.user_speech("stop")  # barge-in on the typed turn's reply
+    turns.interrupted()
+    assert turns.turn_complete() == [
+        FinishedTurn("assistant", "About your", interrupted=True)
+    ]
+    turns.assistant_output("Stopped.")
+    assert turns.turn_complete() == [
+        FinishedTurn("user", "stop"),
+        FinishedTurn("assistant", "Stopped."),
+    ]

@@ -278,3 +278,34 @@ def test_a_turn_id_is_queued_once():
         pass
     else:
         raise AssertionError("a duplicate turn id was accepted")
+
+
+def test_a_typed_turn_waits_while_speech_is_not_registered_yet():
+    ledger = Ledger()
+    ledger.connection_opened("new", seeded=False)
+    ledger.queue_text(1, "typed right after speaking")
+    ledger.audio(SPEECH, now=10.0)
+    # Live may have ended the utterance before the typed turn reaches it.
+    assert ledger.next_text(now=10.5) is None
+    assert ledger.speech_settles_in(10.5) > 0
+    ledger.speech_heard(now=10.8)  # now it is booked first
+    assert ledger.next_text(now=10.8) is None
+    ledger.model_output()
+    assert isinstance(ledger.turn_complete(), SpokenTurn)
+    assert ledger.next_text(now=11.0).turn_id == 1
+
+
+def test_speech_that_is_never_transcribed_holds_typed_turns_only_briefly():
+    ledger = Ledger()
+    ledger.queue_text(1, "typed")
+    ledger.audio(SPEECH, now=10.0)
+    assert ledger.next_text(now=11.0) is None
+    assert ledger.next_text(now=12.5).turn_id == 1
+
+
+def test_speech_transcribed_but_never_answered_stops_holding_typed_turns():
+    ledger = Ledger()
+    ledger.queue_text(1, "typed")
+    ledger.speech_heard(now=10.0)
+    assert ledger.next_text(now=12.0) is None
+    assert ledger.next_text(now=19.0).turn_id == 1
