@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +33,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_fernet_key(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if value:
+        try:
+            Fernet(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must be a Fernet key (32 url-safe base64-encoded bytes); "
+                "make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from exc
+    return value
 
 
 def env_int(name: str, default: int) -> int:
@@ -114,8 +129,10 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# CHANNELS
+# CHANNELS AND CACHE
 # ------------------------------------------------------------------------------
+# The cache holds the login rate limits: with several workers it must be shared,
+# or each worker would allow its own quota of password guesses.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -124,8 +141,16 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "continuum",
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # AUTH
 # ------------------------------------------------------------------------------
@@ -141,6 +166,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none")
 ACCOUNT_UNIQUE_EMAIL = True
+# allauth answers 429 past "login" (every login POST from one address). Past
+# "login_failed" (per address, and per account however many addresses try it)
+# it refuses even the right password until the oldest failure leaves the window.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+}
 _VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
@@ -220,6 +252,10 @@ LIVE_MAX_BACKOFF_MS = env_int("LIVE_MAX_BACKOFF_MS", 8000)
 LIVE_COMPRESSION = env_bool("LIVE_COMPRESSION", True)
 # How many stored items seed a new Live session when its handle is gone.
 LIVE_SEED_MAX_ITEMS = env_int("LIVE_SEED_MAX_ITEMS", 200)
+# Encrypts stored resumption handles (conversations.fields). Unset: a key derived
+# from SECRET_KEY, which `check --deploy` flags. Changing it makes stored handles
+# unreadable: their conversations resume from the transcript instead.
+RESUMPTION_HANDLE_KEY = env_fernet_key("RESUMPTION_HANDLE_KEY")
 
 LOGGING = {
     "version": 1,

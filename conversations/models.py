@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from .fields import EncryptedTextField
 from .live.events import Began, EndReason
 
 BEGAN_LABELS = {
@@ -92,8 +93,11 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # Server-side only: never rendered, never sent to a browser, masked in the admin.
-    resumption_handle = models.TextField(blank=True)
+    # Server-side only: never rendered, never sent to a browser, masked in the
+    # admin, and encrypted at rest (a bearer credential for two hours).
+    resumption_handle = EncryptedTextField(
+        blank=True, key_setting="RESUMPTION_HANDLE_KEY"
+    )
     resumption_handle_issued_at = models.DateTimeField(null=True, blank=True)
     handle_covered_seq = models.BigIntegerField(default=0)
     # Counters advanced under a row lock so seq and run_id stay gap-free.

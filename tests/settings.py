@@ -1,6 +1,7 @@
 """Settings for the test suite: the app's settings plus fast test-only backends."""
 
 import os
+import uuid
 
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
@@ -16,6 +17,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+# The cache holds login rate limits; with Redis it is shared by every run on the
+# machine. One key prefix per run, which the test servers inherit.
+CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault(  # noqa: F405
+    "CONTINUUM_TEST_CACHE_PREFIX", f"test-{uuid.uuid4().hex[:12]}"
+)
 
 # Live servers started by the tests serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = True

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k3$-production-secret-" + "x7Qp2vLm9Zr4" * 4,
     "DJANGO_ALLOWED_HOSTS": "continuum.example.com",
+    "RESUMPTION_HANDLE_KEY": "NtAZC-3JKRGP7QCxAJDz7A3T2VhvCdVnIFIZRP5Smck=",
 }
 READ_SETTINGS = """
 import json, django
