@@ -2,9 +2,10 @@
 
 It watches a relay's session events and keeps `RunEvent` rows as metadata only:
 never a handle, a token, a key or audio. Audio is counted (frames, bytes and
-seconds each way). Rows are written in one insert when a turn completes, when a
-run closes, when the session gives up, and when the relay stops; the writes run
-in the background, so the relay never waits for them.
+seconds each way). Rows are written in one insert when a turn completes, at most
+`FLUSH_AFTER_S` after anything else (a reconnect storm costs no write per run),
+and when the relay stops; the writes run in the background, so the relay never
+waits for them.
 
 What each kind's `data` holds:
 
@@ -111,7 +112,6 @@ class RunRecorder:
                     },
                 )
                 self._run_id = None
-                self.flush()
             case AttemptFailed():
                 self._note(
                     RunEvent.Kind.ATTEMPT_FAILED,
@@ -134,7 +134,6 @@ class RunRecorder:
                 StopReason.ERROR,
             ):
                 self._note(RunEvent.Kind.GAVE_UP, {"reason": reason}, in_run=False)
-                self.flush()
             case HandleUpdate(resumable=resumable, usable=usable):
                 covers = self._covers_seq if usable else None
                 self._note(

@@ -34,7 +34,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[SoakOptions, Path | No
     parser.add_argument(
         "--turn-timeout",
         type=float,
-        default=20.0,
+        default=60.0,
         help="seconds a page waits for an answer before the next turn",
     )
     parser.add_argument(

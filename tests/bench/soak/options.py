@@ -13,7 +13,7 @@ class SoakOptions:
     kill: bool | None = None  # None: kill one worker when there are two
     seed: int | None = None
     voice_every: int = 3  # every n-th conversation is a voice one
-    turn_timeout_s: float = 20.0
+    turn_timeout_s: float = 60.0
     settle_s: float = 90.0
     time_limit_s: float = 900.0  # for the turns; the settle period comes after
     fault_every_s: tuple[float, float] = (1.0, 3.0)
