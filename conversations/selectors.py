@@ -1,4 +1,8 @@
-"""Reads of conversations and transcripts, always scoped to their owner."""
+"""Reads of conversations and transcripts.
+
+The app's pages read a conversation only for its owner; the reads for the
+admin's session inspector and operations page (at the end) are for staff.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,20 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from .models import Conversation, Run, TranscriptItem
+from . import inspector, operations
+from .models import Conversation, Run, RunEvent, TranscriptItem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -131,4 +146,195 @@ def last_run_ended_at(*, conversation: Conversation) -> datetime | None:
         .order_by("-ended_at")
         .values_list("ended_at", flat=True)
         .first()
+    )
+
+
+# -- the admin's session inspector ------------------------------------------------
+def _count(queryset: QuerySet) -> Coalesce:
+    """A per-conversation count of `queryset` (filtered on OuterRef("pk"))."""
+    counted = (
+        queryset.order_by().values("conversation").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_run_stats(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate `run_total`, `restore_total`, `give_up_total`, `last_close_code`,
+    `had_error` and `had_restore`: one subquery each, so a page of conversations
+    is still one query.
+    """
+    runs = Run.objects.filter(conversation=OuterRef("pk"))
+    restored = runs.filter(began=Run.Began.RESTORED_FROM_TRANSCRIPT)
+    return conversations.annotate(
+        run_total=_count(runs),
+        restore_total=_count(restored),
+        give_up_total=_count(
+            RunEvent.objects.filter(
+                conversation=OuterRef("pk"), kind=RunEvent.Kind.GAVE_UP
+            )
+        ),
+        last_close_code=Subquery(
+            runs.filter(ended_at__isnull=False)
+            .order_by("-run_id")
+            .values("close_code")[:1]
+        ),
+        had_error=Exists(
+            runs.filter(
+                Q(end_reason=Run.EndReason.ERROR)
+                | Q(close_code=inspector.ERROR_CLOSE_CODE)
+            )
+        ),
+        had_restore=Exists(restored),
+    )
+
+
+def session_records(*, conversation: Conversation, now: datetime) -> inspector.Session:
+    """Runs, events and turns (without content) of a conversation: three queries."""
+    runs = [
+        inspector.RunRecord(*row)
+        for row in Run.objects.filter(conversation=conversation)
+        .order_by("run_id")
+        .values_list(
+            "run_id",
+            "began",
+            "started_at",
+            "ended_at",
+            "end_reason",
+            "close_code",
+            "close_reason",
+        )
+    ]
+    events = [
+        inspector.EventRecord(at=at, kind=kind, run_id=run_id, data=data or {})
+        for at, kind, run_id, data in RunEvent.objects.filter(conversation=conversation)
+        .order_by("at", "pk")
+        .values_list("at", "kind", "run__run_id", "data")
+    ]
+    turns = [
+        inspector.TurnRecord(*row)
+        for row in TranscriptItem.objects.filter(conversation=conversation)
+        .order_by("seq")
+        .values_list("seq", "role", "created_at", "run__run_id", "interrupted")
+    ]
+    return inspector.Session(runs=runs, events=events, turns=turns, now=now)
+
+
+@dataclass(frozen=True)
+class TranscriptWindow:
+    """A page of a transcript, oldest first, and whether there is more each way."""
+
+    items: list[TranscriptItem]
+    has_earlier: bool
+    has_later: bool
+
+    @property
+    def first_seq(self) -> int | None:
+        return self.items[0].seq if self.items else None
+
+    @property
+    def last_seq(self) -> int | None:
+        return self.items[-1].seq if self.items else None
+
+
+def transcript_window(
+    *,
+    conversation: Conversation,
+    after_seq: int | None = None,
+    before_seq: int | None = None,
+    limit: int = 100,
+) -> TranscriptWindow:
+    """`limit` items after `after_seq`, or before `before_seq`, or from the start.
+
+    Keyset pages on `seq`: one indexed query, however deep the page.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    items = TranscriptItem.objects.filter(conversation=conversation).select_related(
+        "run"
+    )
+    if before_seq is not None:
+        newest_first = list(
+            items.filter(seq__lt=before_seq).order_by("-seq")[: limit + 1]
+        )
+        return TranscriptWindow(
+            items=list(reversed(newest_first[:limit])),
+            has_earlier=len(newest_first) > limit,
+            # Seqs are gap-free, so the counter tells whether later ones exist.
+            has_later=before_seq < conversation.next_seq,
+        )
+    after = after_seq or 0
+    page = list(items.filter(seq__gt=after).order_by("seq")[: limit + 1])
+    return TranscriptWindow(
+        items=page[:limit], has_earlier=after > 0, has_later=len(page) > limit
+    )
+
+
+def runs_started_between(
+    *, since: datetime, until: datetime
+) -> list[operations.StartedRun]:
+    """Runs started in [since, until), each with how the run before it ended."""
+    previous = Run.objects.filter(
+        conversation=OuterRef("conversation"), run_id=OuterRef("run_id") - 1
+    )
+    gave_up = RunEvent.objects.filter(
+        conversation=OuterRef("conversation"),
+        kind=RunEvent.Kind.GAVE_UP,
+        at__gte=OuterRef("previous_ended_at"),
+        at__lte=OuterRef("started_at"),
+    )
+    rows = (
+        Run.objects.filter(started_at__gte=since, started_at__lt=until)
+        .annotate(
+            previous_ended_at=Subquery(previous.values("ended_at")[:1]),
+            previous_end_reason=Subquery(previous.values("end_reason")[:1]),
+        )
+        .annotate(after_give_up=Exists(gave_up))
+        .order_by()
+        .values_list(
+            "started_at",
+            "run_id",
+            "began",
+            "previous_ended_at",
+            "previous_end_reason",
+            "after_give_up",
+        )
+    )
+    return [
+        operations.StartedRun(
+            started_at=started_at,
+            run_id=run_id,
+            began=began,
+            previous_ended_at=previous_ended_at,
+            previous_end_reason=previous_end_reason or "",
+            after_give_up=after_give_up,
+        )
+        for (
+            started_at,
+            run_id,
+            began,
+            previous_ended_at,
+            previous_end_reason,
+            after_give_up,
+        ) in rows
+    ]
+
+
+def close_codes_between(
+    *, since: datetime, until: datetime
+) -> list[tuple[int | None, int]]:
+    """(close code, how many runs) for runs that ended in [since, until)."""
+    return list(
+        Run.objects.filter(ended_at__gte=since, ended_at__lt=until)
+        .order_by()
+        .values("close_code")
+        .annotate(n=Count("pk"))
+        .values_list("close_code", "n")
+    )
+
+
+def give_ups_between(*, since: datetime, until: datetime) -> list[datetime]:
+    """When sessions gave up in [since, until)."""
+    return list(
+        RunEvent.objects.filter(
+            kind=RunEvent.Kind.GAVE_UP, at__gte=since, at__lt=until
+        ).values_list("at", flat=True)
     )

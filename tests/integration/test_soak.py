@@ -71,6 +71,7 @@ def test_replies_are_paired_with_the_turns_they_answer(
     assert len(answers.breaks) == breaks
 
 
+@pytest.mark.slow
 async def test_soak_on_one_worker(tmp_path):
     options = SoakOptions(
         conversations=5,
@@ -86,6 +87,7 @@ async def test_soak_on_one_worker(tmp_path):
 
 
 @needs_postgres_and_redis
+@pytest.mark.slow
 async def test_soak_on_two_workers_one_killed(tmp_path):
     options = SoakOptions(
         conversations=6,
