@@ -18,7 +18,9 @@ pytestmark = [
 STAFF, STAFF_PASSWORD = "support@example.com", "support-password-123"
 
 
-def admin_post(app_server, public_id: str, action: str) -> int:
+def admin_post(
+    app_server, public_id: str, action: str, data: dict[str, str] | None = None
+) -> int:
     """A superuser, signed in through the site's login, presses an action button."""
     app_server.run_python(
         "from django.contrib.auth import get_user_model\n"
@@ -37,7 +39,7 @@ def admin_post(app_server, public_id: str, action: str) -> int:
         assert token, page.status_code
         response = client.post(
             f"/admin/conversations/conversation/{pk}/{action}/",
-            data={"csrfmiddlewaretoken": token.group(1)},
+            data={"csrfmiddlewaretoken": token.group(1), **(data or {})},
             headers={"Referer": app_server.url + page_url},
         )
     return response.status_code
@@ -78,3 +80,14 @@ async def test_expiring_the_handle_makes_the_next_run_restore_from_the_transcrip
     assert answer["content"].startswith('Turn 2. You said "do you remember?"')
     await again.close()
     assert app_server.runs(public_id)[-1]["began"] == "restored_from_transcript"
+
+
+async def test_deleting_a_live_conversation_closes_its_socket(app_server, account):
+    public_id, socket = await open_conversation(app_server, account)
+    await say(socket, "hello")
+    assert admin_post(app_server, public_id, "delete", {"post": "yes"}) == 302
+    deleted = await socket.expect("error", within_s=10)
+    assert deleted["code"] == "deleted"
+    assert app_server.transcript(public_id) == []
+    await socket.close()
+    assert socket.connection.close_code == 4404
