@@ -16,6 +16,7 @@ from typing import Any
 
 from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -87,8 +88,28 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             return
         for task in list(self._tasks):
             task.cancel()
-        await self._give_up_ownership(reason=StopReason.BROWSER_LEFT)
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        try:
+            await self._give_up_ownership(reason=StopReason.BROWSER_LEFT)
+        finally:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Handle one message; a failing handler never takes the socket down.
+
+        A consumer that died would leave its lease renewed and its upstream
+        running with nobody to hand them over (a Redis timeout is enough).
+        """
+        try:
+            await super().dispatch(message)
+        except (StopConsumer, asyncio.CancelledError):
+            raise
+        except Exception:
+            logger.exception("conversation socket failed on %s", message.get("type"))
+            if message.get("type") == "websocket.disconnect":
+                # Whatever failed, nothing of this socket may outlive it.
+                if hasattr(self, "ownership"):
+                    self.ownership.stop_keeping()
+                raise StopConsumer() from None
 
     # -- browser → server ---------------------------------------------------------
     async def receive(
@@ -182,7 +203,13 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def _take_over(self) -> None:
         if self.relay is not None:
             return
-        if await self.ownership.take_over():
+        try:
+            taken = await self.ownership.take_over()
+        except Exception:
+            # The page is told, and asks again: a takeover never hangs unanswered.
+            logger.exception("takeover failed")
+            taken = False
+        if taken:
             await self._become_owner()
             return
         await self.send(

@@ -373,3 +373,25 @@ async def test_events_for_a_closing_socket_do_not_strand_the_conversation(
         conversation_id=conversation.pk
     )
     assert holder == ""
+
+
+async def test_a_failing_handler_does_not_strand_the_conversation(
+    conversation, user, live_settings
+):
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    # A handler fails (here on a message without its text, as a Redis timeout
+    # or a database error would in real life).
+    layer = get_channel_layer()
+    await layer.group_send(
+        conversation_group(conversation.public_id), {"type": "conversation.event"}
+    )
+    await asyncio.sleep(0.3)
+    await communicator.send_json_to({"type": "text", "text": "still here?"})
+    await receive_until(communicator, "turn.complete")
+    await communicator.disconnect()
+    holder = await sync_to_async(leases.current_lease_holder)(
+        conversation_id=conversation.pk
+    )
+    assert holder == ""
