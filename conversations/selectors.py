@@ -38,10 +38,11 @@ MAX_PAGE_SIZE = 1000
 
 @dataclass(frozen=True)
 class TranscriptPage:
-    """A window of a transcript, oldest first, and whether older items exist."""
+    """A window of a transcript, oldest first, and whether more exist each way."""
 
     items: list[TranscriptItem]
     has_earlier: bool
+    has_later: bool = False
 
     @property
     def first_seq(self) -> int | None:
@@ -219,30 +220,13 @@ def session_records(*, conversation: Conversation, now: datetime) -> inspector.S
     return inspector.Session(runs=runs, events=events, turns=turns, now=now)
 
 
-@dataclass(frozen=True)
-class TranscriptWindow:
-    """A page of a transcript, oldest first, and whether there is more each way."""
-
-    items: list[TranscriptItem]
-    has_earlier: bool
-    has_later: bool
-
-    @property
-    def first_seq(self) -> int | None:
-        return self.items[0].seq if self.items else None
-
-    @property
-    def last_seq(self) -> int | None:
-        return self.items[-1].seq if self.items else None
-
-
 def transcript_window(
     *,
     conversation: Conversation,
     after_seq: int | None = None,
     before_seq: int | None = None,
     limit: int = 100,
-) -> TranscriptWindow:
+) -> TranscriptPage:
     """`limit` items after `after_seq`, or before `before_seq`, or from the start.
 
     Keyset pages on `seq`: one indexed query, however deep the page.
@@ -255,7 +239,7 @@ def transcript_window(
         newest_first = list(
             items.filter(seq__lt=before_seq).order_by("-seq")[: limit + 1]
         )
-        return TranscriptWindow(
+        return TranscriptPage(
             items=list(reversed(newest_first[:limit])),
             has_earlier=len(newest_first) > limit,
             # Seqs are gap-free, so the counter tells whether later ones exist.
@@ -263,7 +247,7 @@ def transcript_window(
         )
     after = after_seq or 0
     page = list(items.filter(seq__gt=after).order_by("seq")[: limit + 1])
-    return TranscriptWindow(
+    return TranscriptPage(
         items=page[:limit], has_earlier=after > 0, has_later=len(page) > limit
     )
 
