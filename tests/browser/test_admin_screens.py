@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.conversations.session_factory import EVERY_ENDING as ENDINGS
 
 from .helpers import watch_errors
 
@@ -15,18 +16,6 @@ pytestmark = pytest.mark.browser
 
 SUPPORT = "support@example.com"
 ADMIN_VIEWPORT = {"width": 1440, "height": 1250}
-ENDINGS = [
-    "goaway",
-    "network",
-    "error",
-    "handle_expired",
-    "device_switch",
-    "worker_lost",
-    "browser_left",
-    "gave_up",
-    "user",
-    "open",
-]
 
 
 @pytest.fixture

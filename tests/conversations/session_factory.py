@@ -147,6 +147,21 @@ class SessionBuilder:
         return item
 
 
+# How the runs that `every_ending` builds end, in run order.
+EVERY_ENDING = [
+    "goaway",
+    "network",
+    "error",
+    "handle_expired",
+    "device_switch",
+    "worker_lost",
+    "browser_left",
+    "gave_up",
+    "user",
+    "open",
+]
+
+
 def every_ending(conversation: Conversation, start: datetime) -> SessionBuilder:
     """Runs ending every way the inspector colours, about 16 minutes in all.
 

@@ -24,23 +24,12 @@ from .admin_helpers import (
     make_superuser,
 )
 from .factories import bulk_items, make_conversation
+from .session_factory import EVERY_ENDING as ENDINGS
 from .session_factory import SessionBuilder, every_ending
 
 pytestmark = pytest.mark.django_db
 
 HANDLE = "CiQ2ZTNiLXJlc3VtcHRpb24taGFuZGxlLXNlY3JldA"
-ENDINGS = [
-    "goaway",
-    "network",
-    "error",
-    "handle_expired",
-    "device_switch",
-    "worker_lost",
-    "browser_left",
-    "gave_up",
-    "user",
-    "open",
-]
 
 
 def change_url(conversation: Conversation) -> str:

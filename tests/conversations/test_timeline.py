@@ -10,6 +10,7 @@ from conversations import inspector, timeline
 from conversations.inspector import Ending, RunRecord, TurnRecord
 
 from .records import SVG_NS, at, event, lanes, parse, run, session
+from .session_factory import EVERY_ENDING
 
 
 # -- the time scale ------------------------------------------------------------
@@ -85,18 +86,7 @@ def test_timeline_draws_one_lane_per_run_coloured_by_every_ending():
     found = lanes(root)
     assert [g.get("data-run") for g in found] == [str(n) for n in range(10)]
     endings = [g.get("data-ending") for g in found]
-    assert endings == [
-        "goaway",
-        "network",
-        "error",
-        "handle_expired",
-        "device_switch",
-        "worker_lost",
-        "browser_left",
-        "gave_up",
-        "user",
-        "open",
-    ]
+    assert endings == EVERY_ENDING
     for lane in found:
         (bar,) = [r for r in lane.iter(f"{SVG_NS}rect") if r.get("class") == "run-bar"]
         assert (

@@ -193,4 +193,3 @@ async def test_user_end_never_reconnects(app_server, account):
     assert len(socket.of("session.created")) == 1
     await socket.close()
     assert app_server.runs(public_id)[0]["end_reason"] == "user"
-
