@@ -7,6 +7,7 @@ and the bundled Live emulator. Production differs only through env vars.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,26 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def env_at_least(name: str, default: int, minimum: int) -> int:
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+RATE = re.compile(r"([1-9][0-9]*)/([smhd])")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``30/m``: a count per second, minute, hour or day."""
+    value = (os.environ.get(name) or default).strip()
+    if not RATE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a count per s, m, h or d (e.g. 30/m), got {value!r}"
+        )
+    return value
 
 
 # CORE
@@ -121,10 +142,13 @@ TEMPLATES = [
 
 # DATABASES
 # ------------------------------------------------------------------------------
+# Connections persist: a worker's database calls share one connection instead of
+# opening one each (costly on PostgreSQL), checked before reuse.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -256,6 +280,20 @@ LIVE_SEED_MAX_ITEMS = env_int("LIVE_SEED_MAX_ITEMS", 200)
 # from SECRET_KEY, which `check --deploy` flags. Changing it makes stored handles
 # unreadable: their conversations resume from the transcript instead.
 RESUMPTION_HANDLE_KEY = env_fernet_key("RESUMPTION_HANDLE_KEY")
+
+# LIMITS (what one user may cost)
+# ------------------------------------------------------------------------------
+# Upstream Live sessions one user holds at once, across workers; a conversation
+# opened past it offers to pause the user's conversation idle longest.
+CONVERSATION_MAX_LIVE_PER_USER = env_at_least("CONVERSATION_MAX_LIVE_PER_USER", 3, 1)
+# Seconds without input or a streaming reply before a conversation lets its
+# upstream go (paused; its next input resumes it with its handle). 0: never.
+CONVERSATION_IDLE_PAUSE_S = env_at_least("CONVERSATION_IDLE_PAUSE_S", 300, 0)
+# Seconds a socket may stay open without sending hello.
+CONVERSATION_HELLO_TIMEOUT_S = env_at_least("CONVERSATION_HELLO_TIMEOUT_S", 10, 1)
+# Per user, over every socket and worker (counted in the cache).
+CONVERSATION_TURN_RATE = env_rate("CONVERSATION_TURN_RATE", "30/m")
+CONVERSATION_CREATE_RATE = env_rate("CONVERSATION_CREATE_RATE", "20/h")
 
 LOGGING = {
     "version": 1,

@@ -3,17 +3,22 @@
 The socket that owns a conversation's upstream holds a lease in the database and
 renews it while it lives. A worker killed with its sockets stops renewing, so its
 lease lapses within ``ttl`` and another device can take the conversation over.
-Each function is one conditional UPDATE, atomic on SQLite and PostgreSQL alike.
+Each write is one conditional UPDATE, atomic on SQLite and PostgreSQL alike; a
+worker renews all of its sockets' leases with one statement (`renew_leases`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import Conversation
+
+# Holders renewed per statement: well inside every database's parameter limit.
+RENEW_BATCH = 500
 
 
 def acquire_lease(*, conversation_id: int, holder: str, ttl_s: float) -> bool:
@@ -32,13 +37,31 @@ def acquire_lease(*, conversation_id: int, holder: str, ttl_s: float) -> bool:
     return taken == 1
 
 
-def renew_lease(*, conversation_id: int, holder: str, ttl_s: float) -> bool:
-    """Extend a lease we hold; False means it was lost (lapsed and taken)."""
-    now = timezone.now()
-    renewed = Conversation.objects.filter(
-        pk=conversation_id, lease_holder=holder
-    ).update(lease_expires_at=now + timedelta(seconds=ttl_s))
-    return renewed == 1
+def renew_leases(*, holders: Collection[str], ttl_s: float) -> set[str]:
+    """Extend every lease these holders still hold; return the holders that do.
+
+    Holders are socket channel names, unique to one socket, so a holder that is
+    not returned lost its lease (it lapsed and another socket took it).
+    """
+    held = list(holders)
+    if not held:
+        return set()
+    expires_at = timezone.now() + timedelta(seconds=ttl_s)
+    kept: set[str] = set()
+    for start in range(0, len(held), RENEW_BATCH):
+        batch = held[start : start + RENEW_BATCH]
+        renewed = Conversation.objects.filter(lease_holder__in=batch).update(
+            lease_expires_at=expires_at
+        )
+        if renewed == len(batch):
+            kept.update(batch)
+        else:
+            kept.update(
+                Conversation.objects.filter(lease_holder__in=batch).values_list(
+                    "lease_holder", flat=True
+                )
+            )
+    return kept
 
 
 def release_lease(*, conversation_id: int, holder: str) -> None:

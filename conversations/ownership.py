@@ -1,7 +1,9 @@
 """Which socket holds a conversation's one upstream Live session, and moving it.
 
 The holder keeps a lease in the database (`leases`) and renews it while it lives;
-a worker killed with its sockets stops renewing, so its lease lapses.
+a worker killed with its sockets stops renewing, so its lease lapses. One
+`LeaseKeeper` per worker renews the leases of all its sockets with one statement
+per beat, so keeping a lease costs nothing per socket.
 
 Taking over is event-driven: the taker asks the holder to let go (`lease.release`
 on the holder's channel); the holder stops its relay, releases the lease and tells
@@ -15,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -46,7 +49,6 @@ class Ownership:
         self.group = group
         self._layer = layer
         self._ttl_s = ttl_s
-        self._keeper: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 
     async def acquire(self) -> bool:
@@ -71,13 +73,10 @@ class Ownership:
 
     def keep(self, on_lost: Callable[[], Awaitable[None]]) -> None:
         """Renew the lease until released; `on_lost` runs if another socket took it."""
-        self.stop_keeping()
-        self._keeper = asyncio.create_task(self._renew(on_lost))
+        LeaseKeeper.of_this_worker(self._ttl_s).keep(self.channel_name, on_lost)
 
     def stop_keeping(self) -> None:
-        keeper, self._keeper = self._keeper, None
-        if keeper is not None and keeper is not asyncio.current_task():
-            keeper.cancel()
+        LeaseKeeper.of_this_worker(self._ttl_s).stop(self.channel_name)
 
     def presence_changed(self) -> None:
         """Someone released or took the lease: a waiting takeover tries again."""
@@ -118,14 +117,65 @@ class Ownership:
             return False
         return True
 
-    async def _renew(self, on_lost: Callable[[], Awaitable[None]]) -> None:
-        while True:
+
+class LeaseKeeper:
+    """Renews the leases of one worker's sockets, all in one statement a beat.
+
+    A beat comes every third of the lease's lifetime, so a lease survives two
+    missed beats (a busy worker) and lapses soon after its worker dies.
+    """
+
+    _workers: weakref.WeakKeyDictionary[
+        asyncio.AbstractEventLoop, dict[float, LeaseKeeper]
+    ] = weakref.WeakKeyDictionary()
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl_s = ttl_s
+        self._held: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._beat: asyncio.Task[None] | None = None
+        self._handing_over: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def of_this_worker(cls, ttl_s: float) -> LeaseKeeper:
+        """The keeper of the running event loop (one per worker, or per test)."""
+        keepers = cls._workers.setdefault(asyncio.get_running_loop(), {})
+        if ttl_s not in keepers:
+            keepers[ttl_s] = cls(ttl_s)
+        return keepers[ttl_s]
+
+    def keep(self, holder: str, on_lost: Callable[[], Awaitable[None]]) -> None:
+        self._held[holder] = on_lost
+        if self._beat is None or self._beat.done():
+            self._beat = asyncio.create_task(self._renew_while_held())
+
+    def stop(self, holder: str) -> None:
+        self._held.pop(holder, None)
+
+    async def _renew_while_held(self) -> None:
+        while self._held:
             await asyncio.sleep(self._ttl_s / 3)
-            kept = await database_sync_to_async(leases.renew_lease)(
-                conversation_id=self.conversation_id,
-                holder=self.channel_name,
-                ttl_s=self._ttl_s,
-            )
-            if not kept:
+            held = list(self._held)
+            try:
+                kept = await database_sync_to_async(leases.renew_leases)(
+                    holders=held, ttl_s=self._ttl_s
+                )
+            except Exception:
+                # A failed beat is retried at the next one; the TTL allows two.
+                logger.exception("lease renewal failed")
+                continue
+            for holder in held:
+                if holder not in kept and holder in self._held:
+                    self._hand_over(self._held.pop(holder))
+
+    def _hand_over(self, on_lost: Callable[[], Awaitable[None]]) -> None:
+        """Let a socket that lost its lease step down, apart from the beat."""
+
+        async def step_down() -> None:
+            try:
                 await on_lost()
-                return
+            except Exception:
+                logger.exception("stepping down after a lost lease failed")
+
+        task = asyncio.create_task(step_down())
+        self._handing_over.add(task)
+        task.add_done_callback(self._handing_over.discard)

@@ -10,6 +10,20 @@ from tests.harness import app_server  # noqa: F401  (fixture)
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Close in-process connections after each database call.
+
+    In-process async tests reach the database from asgiref's worker thread; a
+    connection kept open there would keep the test database from being dropped.
+    The servers the tests start keep the app's persistent connections.
+    """
+    from django.db import connections
+
+    for connection in connections.all():
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

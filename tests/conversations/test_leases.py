@@ -10,7 +10,7 @@ from conversations.leases import (
     current_lease_holder,
     lease_expires_in,
     release_lease,
-    renew_lease,
+    renew_leases,
 )
 from conversations.models import Conversation
 
@@ -60,8 +60,31 @@ def test_renewal_fails_once_the_lease_was_taken_over(conversation):
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
     acquire_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
-    assert not renew_lease(conversation_id=conversation.pk, holder="a", ttl_s=5)
-    assert renew_lease(conversation_id=conversation.pk, holder="b", ttl_s=5)
+    assert renew_leases(holders=["a"], ttl_s=5) == set()
+    assert renew_leases(holders=["b"], ttl_s=5) == {"b"}
+
+
+def test_renewal_extends_every_lease_still_held_and_names_the_lost(user):
+    kept, lost = (
+        Conversation.objects.create(owner=user, title=title, model="m")
+        for title in ("Kept", "Lost")
+    )
+    acquire_lease(conversation_id=kept.pk, holder="a", ttl_s=1)
+    acquire_lease(conversation_id=lost.pk, holder="b", ttl_s=1)
+    Conversation.objects.filter(pk=lost.pk).update(lease_holder="c")
+
+    assert renew_leases(holders=["a", "b"], ttl_s=30) == {"a"}
+    assert lease_expires_in(conversation_id=kept.pk) > 20
+
+
+def test_a_workers_leases_are_renewed_in_one_statement(user, django_assert_num_queries):
+    holders = [f"socket-{n}" for n in range(20)]
+    for holder in holders:
+        conversation = Conversation.objects.create(owner=user, title=holder, model="m")
+        acquire_lease(conversation_id=conversation.pk, holder=holder, ttl_s=5)
+
+    with django_assert_num_queries(1):
+        assert renew_leases(holders=holders, ttl_s=5) == set(holders)
 
 
 def test_a_held_lease_says_when_it_lapses(conversation):
