@@ -80,14 +80,15 @@ _SIMPLE_COMMANDS: dict[str, Command] = {
 
 def parse_text_frame(raw: str) -> Command:
     """Turn one JSON text frame from the browser into a command, or raise."""
-    if len(raw.encode()) > MAX_TEXT_FRAME_BYTES:
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_TEXT_FRAME_BYTES:
         raise BrowserProtocolError(
             "frame_too_large",
             f"Text frames are limited to {MAX_TEXT_FRAME_BYTES} bytes.",
         )
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # A frame nested thousands deep exhausts the decoder's stack.
         raise BrowserProtocolError(
             "invalid_json", "The frame is not valid JSON."
         ) from None
@@ -139,6 +140,8 @@ def parse_binary_frame(raw: bytes) -> Audio:
 def _looks_like_json(raw: bytes) -> bool:
     try:
         json.loads(raw)
+    except RecursionError:
+        return True  # brackets nested thousands deep: JSON's shape, not audio
     except ValueError:
         return False
     return True
@@ -166,11 +169,28 @@ def _turn_id(value: Any) -> str:
 def _turn_text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BrowserProtocolError("empty_text", "A text turn needs some text.")
+    if not _storable(value):
+        raise BrowserProtocolError(
+            "invalid_text",
+            "Text must be valid Unicode: no lone surrogates and no NUL characters.",
+        )
     if len(value) > MAX_TURN_CHARS:
         raise BrowserProtocolError(
             "text_too_long", f"A text turn is limited to {MAX_TURN_CHARS} characters."
         )
     return value.strip()
+
+
+def _storable(text: str) -> bool:
+    # JSON escapes can carry lone surrogates (UTF-8 cannot encode them) and NUL
+    # (PostgreSQL text refuses it): neither could be stored or sent to Live.
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- server → browser -----------------------------------------------------------

@@ -74,6 +74,21 @@ def test_bad_text_frames_get_a_code(raw, code):
     assert error_code(parse_text_frame, raw) == code
 
 
+def test_deeply_nested_json_is_invalid_json():
+    assert error_code(parse_text_frame, "[" * 8000) == "invalid_json"
+
+
+def test_deeply_nested_but_well_formed_json_is_invalid_json():
+    assert error_code(parse_text_frame, "[" * 8000 + "]" * 8000) == "invalid_json"
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb", "nul\x00"])
+def test_text_that_cannot_be_stored_is_invalid_text(text):
+    # json.dumps escapes them, as a page's JSON.stringify would.
+    frame = json.dumps({"type": "text", "text": text})
+    assert error_code(parse_text_frame, frame) == "invalid_text"
+
+
 def test_text_turn_over_the_limit_is_refused():
     frame = json.dumps({"type": "text", "text": "a" * (MAX_TURN_CHARS + 1)})
     assert error_code(parse_text_frame, frame) == "text_too_long"
@@ -95,6 +110,7 @@ def test_pcm16_audio_frame_is_accepted():
         (b"\x01\x00\x02", "invalid_audio"),
         (b"\x00" * (MAX_AUDIO_FRAME_BYTES + 2), "frame_too_large"),
         (b'{"type":"text"}', "text_as_audio"),
+        (b"[" * 8000 + b"]" * 8000, "text_as_audio"),
     ],
 )
 def test_bad_binary_frames_get_a_code(raw, code):
