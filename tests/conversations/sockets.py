@@ -12,6 +12,8 @@ from django.test import Client
 from config.asgi import application
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+# A browser's handshake names the host it is on; the origin must match it.
+HOST = (b"host", b"127.0.0.1:8000")
 
 
 def session_cookie(user) -> bytes:
@@ -21,7 +23,7 @@ def session_cookie(user) -> bytes:
 
 
 async def open_socket(conversation, user=None, origin=ORIGIN, app=application):
-    headers = [origin]
+    headers = [HOST, origin]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
     communicator = WebsocketCommunicator(

@@ -24,7 +24,7 @@ from conversations.browser_protocol import MAX_AUDIO_FRAME_BYTES
 from conversations.fanout import conversation_group
 from conversations.models import TranscriptItem
 
-from .sockets import ORIGIN, open_socket, receive_until, session_cookie
+from .sockets import HOST, ORIGIN, open_socket, receive_until, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -358,7 +358,7 @@ async def test_events_for_a_closing_socket_do_not_strand_the_conversation(
     communicator = WebsocketCommunicator(
         server,
         f"/ws/conversations/{conversation.public_id}/",
-        headers=[ORIGIN, (b"cookie", cookie)],
+        headers=[HOST, ORIGIN, (b"cookie", cookie)],
     )
     await communicator.connect()
     await communicator.send_json_to({"type": "hello", "last_seq": 0})
