@@ -295,15 +295,37 @@ CONVERSATION_HELLO_TIMEOUT_S = env_at_least("CONVERSATION_HELLO_TIMEOUT_S", 10, 
 CONVERSATION_TURN_RATE = env_rate("CONVERSATION_TURN_RATE", "30/m")
 CONVERSATION_CREATE_RATE = env_rate("CONVERSATION_CREATE_RATE", "20/h")
 
+# LOGGING
+# ------------------------------------------------------------------------------
+# No key, token or handle is written at any level: the websockets client, which
+# logs its request headers and every frame at DEBUG, never goes below INFO, and
+# the console redacts secrets whatever logs them.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+_NOT_BELOW_INFO = "INFO" if LOG_LEVEL in {"DEBUG", "NOTSET"} else LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "redact_secrets": {
+            "()": "config.log_redaction.RedactSecrets",
+            "secrets": [GEMINI_API_KEY],
+        }
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {
-        "handlers": ["console"],
-        "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "websockets": {"level": _NOT_BELOW_INFO},
+        # Without Django's default handlers, its records reach the console once,
+        # and through the filter.
+        "django": {"handlers": [], "level": _NOT_BELOW_INFO},
     },
 }

@@ -67,9 +67,12 @@ class HandleRegistry:
         self.lifetime_s = lifetime_s
         self._handles: dict[str, Handle] = {}
         self._generation = 0
+        # Every name ever issued, expired ones too: what must never leak.
+        self.issued: list[str] = []
 
     def issue(self, session: EmulatedSession) -> str:
         name = "Cg" + secrets.token_urlsafe(24)
+        self.issued.append(name)
         self._handles[name] = Handle(
             session, tuple(session.context), session.seeded_turns, self._generation
         )
