@@ -162,7 +162,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels_redis queues the messages for all of a worker's sockets
+            # together: its default room (100) overflows, dropping transcript
+            # events, as soon as a busy worker falls a moment behind.
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000},
         }
     }
     CACHES = {

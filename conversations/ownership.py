@@ -14,7 +14,6 @@ holder that never answers (its worker died) is waited out until its lease lapses
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import weakref
@@ -89,12 +88,13 @@ class Ownership:
             holder = ""
         answered = not holder or await self._ask_to_release(holder)
         deadline = time.monotonic() + self._ttl_s + TAKEOVER_GRACE_S
+        lapsed = False
         while True:
             self._changed.clear()
             if await self.acquire():
-                if not answered:
+                if holder and (lapsed or not answered):
                     # Its worker died: nothing reads that channel any more, and
-                    # every message to the conversation would still fill it.
+                    # every message to the conversation would still go to it.
                     await self._layer.group_discard(self.group, holder)
                 return True
             remaining = deadline - time.monotonic()
@@ -103,9 +103,12 @@ class Ownership:
             lapse = await database_sync_to_async(leases.lease_expires_in)(
                 conversation_id=self.conversation_id
             )
-            with contextlib.suppress(TimeoutError):
+            try:
                 async with asyncio.timeout(min(remaining, lapse)):
                     await self._changed.wait()
+            except TimeoutError:
+                # The holder never let go and its lease ran out.
+                lapsed = 0 < lapse <= remaining
 
     async def _ask_to_release(self, holder: str) -> bool:
         """Ask the holder to let go; False when nobody reads its channel."""

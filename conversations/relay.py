@@ -99,6 +99,7 @@ class ConversationRelay:
         self._session: LiveSession | None = None
         self._voice = conversation.mode == Conversation.Mode.VOICE
         self._deleted = False
+        self._stopped = False  # stop() ran: this relay never starts again
         self._recorder = RunRecorder(
             conversation_id=conversation.pk,
             model=self._config.model,
@@ -115,6 +116,10 @@ class ConversationRelay:
         plan = await database_sync_to_async(services.begin_resume)(
             conversation_id=self.conversation.pk
         )
+        if self._stopped:
+            # Stopped (a takeover, the socket gone) while the plan was read: a
+            # session started now would hold the upstream with nobody to stop it.
+            return
         self.conversation = plan.conversation
         self._latest_seq = plan.latest_seq
         self._session = LiveSession(
@@ -136,6 +141,7 @@ class ConversationRelay:
 
         ``deleted``: the conversation no longer exists, so nothing is recorded.
         """
+        self._stopped = True
         self._deleted = self._deleted or deleted
         if self._deleted:
             self._recorder.discard()

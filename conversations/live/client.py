@@ -240,6 +240,11 @@ async def open_connection(
             reason="setup timed out",
             retryable=True,
         ) from None
+    except BaseException:
+        # Cancelled (the session closed meanwhile): an open socket would keep
+        # the Live session busy, and the next resume would be refused.
+        connection.abort()
+        raise
     events = protocol.parse_server_frame(raw)
     if not any(isinstance(event, SetupComplete) for event in events):
         await connection.close(1002, "expected setupComplete")

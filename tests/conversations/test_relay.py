@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 
 from conversations import services
 from conversations.live import LiveConfig, LiveSession
+from conversations.live.events import StopReason
 from conversations.relay import ConversationRelay
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,3 +37,20 @@ async def test_a_seed_leaves_out_a_turn_queued_while_the_history_was_read(user):
     await relay._session.send_text("two", turn_id=turn.seq)
     seed = await relay._seed([])
     assert seed == [("user", "one"), ("model", "Turn 1.")]
+
+
+async def test_a_relay_stopped_while_it_starts_never_opens_a_session(user):
+    # A device taking over can stop the relay while it reads its resume plan:
+    # a session started after that would hold the upstream with nobody to stop it.
+    conversation = await sync_to_async(services.create_conversation)(
+        owner=user, title="Race", mode="text"
+    )
+    config = LiveConfig(api_base="http://127.0.0.1:9", api_key="k", model="m")
+    relay = ConversationRelay(
+        conversation, publish=ignore, send_audio=ignore, config=config
+    )
+    starting = asyncio.create_task(relay.start())
+    await asyncio.sleep(0)  # start() now waits for its resume plan
+    await relay.stop(StopReason.DEVICE_SWITCH)
+    await starting
+    assert not relay.running

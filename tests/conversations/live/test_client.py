@@ -141,3 +141,29 @@ async def test_a_server_that_never_completes_setup_times_out():
             with pytest.raises(ConnectFailed) as caught:
                 await open_connection(config, http, SETUP)
     assert caught.value.retryable
+
+
+async def test_an_attempt_cancelled_during_setup_closes_its_socket():
+    # Closing a session while it connects must not leave a Live connection
+    # attached to the session, or the next resume finds the session busy.
+    setup_received = asyncio.Event()
+    closed = asyncio.Event()
+
+    async def handler(websocket):
+        await websocket.recv()
+        setup_received.set()
+        await websocket.wait_closed()  # setup never completes
+        closed.set()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        config = fast_config(f"http://127.0.0.1:{port}", auth_mode="key")
+        async with httpx.AsyncClient() as http:
+            attempt = asyncio.create_task(open_connection(config, http, SETUP))
+            async with asyncio.timeout(5):
+                await setup_received.wait()
+            attempt.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await attempt
+            async with asyncio.timeout(5):
+                await closed.wait()
