@@ -109,5 +109,4 @@ def _document(width: float, height: float, caption: str, parts: list[str]) -> st
         class_="chart",
         font_size=FONT,
         font_family="system-ui, -apple-system, 'Segoe UI', sans-serif",
-        style="max-width: 100%; height: auto;",
     )

@@ -197,7 +197,6 @@ def timeline_svg(
         class_="timeline",
         font_size=FONT,
         font_family="system-ui, -apple-system, 'Segoe UI', sans-serif",
-        style="max-width: 100%; height: auto;",
     )
 
 

@@ -69,9 +69,48 @@ def browser(fake_microphone: Path) -> Iterator[Browser]:
         browser.close()
 
 
+# Reports every Content-Security-Policy violation of a page to the test.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}` +
+      ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+  );
+});
+"""
+
+
 @pytest.fixture
-def new_context(browser: Browser, app_server) -> Iterator:
-    """Open browser contexts (separate devices), optionally signed in."""
+def csp_violations() -> Iterator[list[str]]:
+    """Every CSP violation of the test's pages; any left at the end fails it."""
+    violations: list[str] = []
+    yield violations
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
+
+
+def watch_csp(context: BrowserContext, violations: list[str]) -> None:
+    def report(violation: str) -> None:
+        violations.append(violation)
+
+    context.expose_function("reportCspViolation", report)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    # Worklets and workers have no document to dispatch the event on; Chromium
+    # reports their violations (and every other) on the console.
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("console", on_console)
+
+
+@pytest.fixture
+def new_context(browser: Browser, app_server, csp_violations) -> Iterator:
+    """Open browser contexts (separate devices), optionally signed in.
+
+    Pages load under the app's Content-Security-Policy, and any violation fails
+    the test.
+    """
     contexts: list[BrowserContext] = []
 
     def make(
@@ -84,6 +123,7 @@ def new_context(browser: Browser, app_server) -> Iterator:
             java_script_enabled=javascript,
         )
         context.set_default_timeout(15_000)
+        watch_csp(context, csp_violations)
         if email:
             session = app_server.login(email, PASSWORD)
             context.add_cookies(

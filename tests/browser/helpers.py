@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from playwright.sync_api import Page, expect
 
 
 def watch_errors(page: Page, errors: list[str]) -> None:
     page.on("pageerror", lambda error: errors.append(str(error)))
+
+
+def wait_for_js(page: Page, expression: str, timeout_ms: float = 15_000) -> Any:
+    """Poll a JavaScript expression until it is truthy, and return its value.
+
+    `page.wait_for_function` polls by evaluating a string inside the page, which
+    the app's Content-Security-Policy forbids; `page.evaluate` is not subject to it.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms:.0f} ms: {expression}")
+        page.wait_for_timeout(50)
 
 
 def open_conversation(page: Page, public_id: str) -> None:
@@ -15,7 +34,7 @@ def open_conversation(page: Page, public_id: str) -> None:
 
 def wait_until_live(page: Page) -> None:
     expect(page.locator("#status")).to_have_attribute("data-status", "connected")
-    page.wait_for_function("window.continuum && window.continuum.role === 'owner'")
+    wait_for_js(page, "window.continuum && window.continuum.role === 'owner'")
 
 
 def send_text(page: Page, text: str) -> None:

@@ -17,6 +17,7 @@ from .helpers import (
     send_text,
     shown_seqs,
     stored_bubbles,
+    wait_for_js,
     wait_until_live,
     watch_errors,
 )
@@ -212,9 +213,10 @@ def test_the_page_reconnects_by_itself_when_the_server_comes_back(
     app_server.workers.append(
         Worker(port=worker.port, process=process, log_path=Path(log.name))
     )
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "window.continuum.role === 'owner' && window.continuum.status === 'connected'",
-        timeout=30_000,
+        timeout_ms=30_000,
     )
     send_text(page, "After the restart")
     expect(assistant_reply(page, 2)).to_contain_text(

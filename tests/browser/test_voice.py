@@ -7,7 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import open_conversation, set_visibility, wait_until_live, watch_errors
+from .helpers import (
+    open_conversation,
+    set_visibility,
+    wait_for_js,
+    wait_until_live,
+    watch_errors,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +55,7 @@ def test_voice_turn_shows_captions_and_plays_the_reply(
     expect(user_item).to_contain_text("spoken")
     reply = page.locator("#transcript li.item--assistant", has_text="Turn 1.")
     expect(reply).to_contain_text('You said "spoken')
-    page.wait_for_function("window.continuum.playback.scheduledSamples > 0")
+    wait_for_js(page, "window.continuum.playback.scheduledSamples > 0")
     captions = page.evaluate("window.captionsSeen")
     assert any(SPOKEN.search(text) for text in captions["user"])
     assert any("Turn 1." in text for text in captions["assistant"])
@@ -74,7 +80,7 @@ def test_background_pauses_the_microphone_and_return_resumes_it(
     open_conversation(page, public_id)
     wait_until_live(page)
     page.get_by_role("button", name="Talk").click()
-    page.wait_for_function("window.continuum.micChunksSent > 5")
+    wait_for_js(page, "window.continuum.micChunksSent > 5")
 
     set_visibility(page, "hidden")
     expect(page.locator("#mic-state")).to_have_text("Microphone paused")
@@ -88,4 +94,4 @@ def test_background_pauses_the_microphone_and_return_resumes_it(
     expect(page.locator("#mic-state")).to_have_text("Listening")
     expect(page.locator("#background-note")).to_be_hidden()
     expect(page.locator(".toast", has_text="microphone is on again")).to_be_visible()
-    page.wait_for_function(f"window.continuum.micChunksSent > {sent + 5}")
+    wait_for_js(page, f"window.continuum.micChunksSent > {sent + 5}")
