@@ -5,6 +5,11 @@ upstream Live session (through a ``ConversationRelay``), or a *viewer* that
 watches the live transcript through the conversation's channel-layer group.
 Everything a relay publishes goes to the group, so every tab of the conversation,
 on any worker, sees the same transcript; audio goes to the owner alone.
+
+An owner whose conversation stays idle *pauses*: it lets the upstream and the
+lease go, and takes them back on the next input. Who may hold an upstream, and
+how often a user may type, is `limits`' business. Every socket also joins its
+user's group, through which a sign-out or a password change closes it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import selectors
+from accounts import sessions
+
+from . import limits, selectors
 from .browser_protocol import (
     Audio,
     AudioEnd,
@@ -38,17 +45,19 @@ from .browser_protocol import (
     parse_text_frame,
 )
 from .exports import item_as_dict
-from .fanout import conversation_group
+from .fanout import conversation_group, user_group
 from .live.events import StopReason
 from .models import Conversation
-from .ownership import Ownership
 from .ratelimit import TokenBucket
 from .relay import ConversationRelay
 
 logger = logging.getLogger(__name__)
 
+# Close codes the page knows: 4401 signed out (at the handshake, or later when
+# the session ended), 4404 no such conversation, 4408 no hello in time.
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_NO_HELLO = 4408
 REPLAY_BATCH = 500
 
 
@@ -65,23 +74,43 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.conversation: Conversation = conversation
+        self.user_id: int = user.pk
+        session = self.scope.get("session")
+        self._session_key = getattr(session, "session_key", None)
+        self._session_name = await database_sync_to_async(sessions.session_name)(
+            session
+        )
         self.group = conversation_group(self.conversation.public_id)
         self.relay: ConversationRelay | None = None
+        # Paused: this socket owns the conversation but let its upstream (and
+        # lease) go while it was idle; the next input takes them back.
+        self.paused = False
+        self._limited = False  # refused an upstream: the user has enough live
+        self._owning = asyncio.Lock()
+        self._idle: limits.IdleWatch | None = None
         self.greeted = False
+        self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._takeover: asyncio.Task[Any] | None = None
-        self.ownership = Ownership(
+        self.ownership = limits.LimitedOwnership(
+            owner_id=self.user_id,
+            limit=settings.CONVERSATION_MAX_LIVE_PER_USER,
             conversation_id=self.conversation.pk,
             channel_name=self.channel_name,
             group=self.group,
             layer=self.channel_layer,
             ttl_s=settings.CONVERSATION_LEASE_TTL_S,
         )
+        self._pause_requests = limits.PauseRequests(
+            self.channel_layer, self.channel_name
+        )
         self._text_limit = TokenBucket(rate=10, burst=30)
         self._audio_limit = TokenBucket(rate=60, burst=120)
         self._throttle_told_at = 0.0
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         await self.accept()
+        self._spawn(self._close_unless_greeted())
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "group"):
@@ -92,6 +121,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self._give_up_ownership(reason=StopReason.BROWSER_LEFT)
         finally:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(
+                user_group(self.user_id), self.channel_name
+            )
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Handle one message; a failing handler never takes the socket down.
@@ -147,12 +179,18 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             if self._takeover is None or self._takeover.done():
                 self._takeover = self._spawn(self._take_over())
             return
+        voice = self.conversation.mode == Conversation.Mode.VOICE
+        if isinstance(command, Audio) and not voice:
+            raise BrowserProtocolError(
+                "audio_not_enabled", "This is a text conversation: type instead."
+            )
+        if isinstance(command, Text) and (self.relay is not None or self.paused):
+            if not await limits.allow_turn(self.user_id):
+                raise BrowserProtocolError("rate_limited", limits.turn_rate_message())
+        if self.paused and not await self._unpause_for(command):
+            return
         relay = self._owned_relay()
         if isinstance(command, Audio):
-            if self.conversation.mode != Conversation.Mode.VOICE:
-                raise BrowserProtocolError(
-                    "audio_not_enabled", "This is a text conversation: type instead."
-                )
             await relay.send_audio(command.pcm16)
         elif isinstance(command, Text):
             if not relay.running:
@@ -185,32 +223,60 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             )
             last_seq = latest
         await self._replay_items_after(last_seq)
-        if await self.ownership.acquire():
-            await self._become_owner()
-        else:
-            await self._send_presence()
+        async with self._owning:
+            if await self.ownership.acquire():
+                await self._become_owner()
+                return
+        self._limited = self.ownership.over_limit
+        await self._send_presence()
+
+    async def _close_unless_greeted(self) -> None:
+        await asyncio.sleep(settings.CONVERSATION_HELLO_TIMEOUT_S)
+        if not self.greeted:
+            await self._close(CLOSE_NO_HELLO, "hello was not sent in time")
 
     # -- ownership --------------------------------------------------------------
     async def _become_owner(self) -> None:
-        self.relay = ConversationRelay(
+        self.paused = self._limited = False
+        self.relay = relay = ConversationRelay(
             self.conversation, publish=self._publish, send_audio=self._send_audio
         )
         self.ownership.keep(on_lost=self._hand_over)
+        after_s = settings.CONVERSATION_IDLE_PAUSE_S
+        self._idle = limits.IdleWatch(
+            after_s=after_s,
+            idle_for=relay.idle_for,
+            on_idle=lambda: self._pause_if_idle(after_s),
+        )
         # Every socket of the conversation, this one included, re-reads presence.
         await self.channel_layer.group_send(self.group, {"type": "presence.changed"})
-        await self.relay.start()
+        await relay.start()
+        self._idle.start()
 
     async def _take_over(self) -> None:
         if self.relay is not None:
             return
+        room = True
         try:
-            taken = await self.ownership.take_over()
+            room = await limits.make_room(
+                ownership=self.ownership, requests=self._pause_requests
+            )
+            taken = room and await self.ownership.take_over()
         except Exception:
             # The page is told, and asks again: a takeover never hangs unanswered.
             logger.exception("takeover failed")
             taken = False
         if taken:
-            await self._become_owner()
+            async with self._owning:
+                if self.relay is None:
+                    await self._become_owner()
+            return
+        if not room:
+            await self.send(
+                text_data=error_event(
+                    "live_limit", limits.all_busy_message(self.ownership.limit)
+                )
+            )
             return
         await self.send(
             text_data=error_event(
@@ -227,6 +293,8 @@ class ConversationConsumer(AsyncWebsocketConsumer):
 
     async def _give_up_ownership(self, *, reason: StopReason) -> None:
         self.ownership.stop_keeping()
+        if self._idle is not None:
+            self._idle.stop()
         relay, self.relay = self.relay, None
         if relay is None:
             return
@@ -237,6 +305,41 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_send(
                 self.group, {"type": "presence.changed"}
             )
+
+    # -- pausing an idle upstream ----------------------------------------------------
+    async def _pause_if_idle(self, for_s: float) -> bool:
+        """Let the upstream go if the conversation has been idle for `for_s` s."""
+        async with self._owning:
+            idle = self.relay.idle_for() if self.relay is not None else None
+            if idle is None or idle < for_s:
+                return False
+            self.paused = True
+            await self._give_up_ownership(reason=StopReason.IDLE)
+            return True
+
+    async def _unpause_for(self, command: Command) -> bool:
+        """Input reached a paused conversation: whether it runs again for it."""
+        if isinstance(command, End):
+            # Nothing runs to stop; the page shows the conversation ended.
+            await self.send(
+                text_data=event("status", status="disconnected", reason="user")
+            )
+            return False
+        if not isinstance(command, Text | Audio | Resume):
+            return False
+        async with self._owning:
+            if not self.paused:
+                return self.relay is not None
+            self.paused = False
+            if await self.ownership.acquire():
+                await self._become_owner()
+                return True
+        self._limited = self.ownership.over_limit
+        if not self._limited:
+            # Another tab or device took the conversation while it rested.
+            await self.send(text_data=event("device.replaced"))
+        await self._send_presence()
+        return False
 
     def _owned_relay(self) -> ConversationRelay:
         if self.relay is None:
@@ -295,6 +398,43 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         if self.greeted:
             await self._send_presence()
 
+    async def upstream_pause_if_idle(self, message: dict[str, Any]) -> None:
+        """The user opened another conversation past the live limit."""
+        paused = await self._pause_if_idle(0)
+        await self._pause_requests.answer(message, paused)
+
+    async def upstream_pause_answer(self, message: dict[str, Any]) -> None:
+        self._pause_requests.answered(message)
+
+    async def user_signed_out(self, message: dict[str, Any]) -> None:
+        session = message.get("session")
+        if session is None or session == self._session_name:
+            await self._signed_out()
+
+    async def user_sessions_changed(self, message: dict[str, Any]) -> None:
+        if message.get("keep") == self._session_name:
+            return
+        signed_in = await database_sync_to_async(sessions.signed_in_user_id)(
+            self._session_key
+        )
+        if signed_in != self.user_id:
+            await self._signed_out()
+
+    async def _signed_out(self) -> None:
+        self.paused = False
+        await self._give_up_ownership(reason=StopReason.BROWSER_LEFT)
+        await self.send(
+            text_data=error_event(
+                "signed_out", "You were signed out. Sign in again to carry on."
+            )
+        )
+        await self._close(CLOSE_NOT_LOGGED_IN, "signed out")
+
+    async def _close(self, code: int, reason: str) -> None:
+        if not self._closing:
+            self._closing = True
+            await self.close(code=code, reason=reason)
+
     # -- server → browser -----------------------------------------------------------
     async def _publish(self, kind: str, payload: dict[str, Any]) -> None:
         await self.channel_layer.group_send(
@@ -305,15 +445,20 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self.send(bytes_data=pcm16)
 
     async def _send_presence(self) -> None:
-        owner = self.relay is not None
-        holder = "" if owner else await self.ownership.holder()
-        await self.send(
-            text_data=event(
-                "presence",
-                role="owner" if owner else "viewer",
-                live_elsewhere=bool(holder) and holder != self.channel_name,
-            )
-        )
+        holder = "" if self.relay is not None else await self.ownership.holder()
+        elsewhere = bool(holder) and holder != self.channel_name
+        if self.paused and elsewhere:
+            # Another tab or device took the conversation while it rested here.
+            self.paused = False
+            await self.send(text_data=event("device.replaced"))
+        owner = self.relay is not None or self.paused
+        payload: dict[str, Any] = {
+            "role": "owner" if owner else "viewer",
+            "live_elsewhere": elsewhere,
+        }
+        if not owner and not holder and self._limited:
+            payload["live_limit"] = self.ownership.limit
+        await self.send(text_data=event("presence", **payload))
 
     async def _replay_items_after(self, last_seq: int) -> None:
         while True:

@@ -27,6 +27,7 @@ class Ending(StrEnum):
     USER = "user"
     DEVICE_SWITCH = "device_switch"
     BROWSER_LEFT = "browser_left"
+    IDLE = "idle"
     HANDLE_EXPIRED = "handle_expired"
     WORKER_LOST = "worker_lost"
     GAVE_UP = "gave_up"
@@ -41,6 +42,7 @@ ENDING_LABELS: dict[Ending, str] = {
     Ending.USER: "Ended by user",
     Ending.DEVICE_SWITCH: "Device switch",
     Ending.BROWSER_LEFT: "Browser left",
+    Ending.IDLE: "Paused while idle",
     Ending.HANDLE_EXPIRED: "Handle expired",
     Ending.WORKER_LOST: "Worker lost",
     Ending.GAVE_UP: "Gave up after it",
@@ -55,6 +57,7 @@ ENDING_COLOURS: dict[Ending, str] = {
     Ending.USER: "#2e9d4b",
     Ending.DEVICE_SWITCH: "#8e5bd0",
     Ending.BROWSER_LEFT: "#8a9ba8",
+    Ending.IDLE: "#5c7d99",
     Ending.HANDLE_EXPIRED: "#c9a227",
     Ending.WORKER_LOST: "#8d5a3c",
     Ending.GAVE_UP: "#8b1a4f",
@@ -68,6 +71,7 @@ _END_REASON_ENDINGS = {
     EndReason.USER: Ending.USER,
     EndReason.DEVICE_SWITCH: Ending.DEVICE_SWITCH,
     EndReason.BROWSER_LEFT: Ending.BROWSER_LEFT,
+    EndReason.IDLE: Ending.IDLE,
     EndReason.HANDLE_EXPIRED: Ending.HANDLE_EXPIRED,
     EndReason.WORKER_LOST: Ending.WORKER_LOST,
 }
@@ -78,6 +82,7 @@ END_REASON_LABELS: dict[str, str] = {
     EndReason.USER: "Ended by user",
     EndReason.DEVICE_SWITCH: "Device switch",
     EndReason.BROWSER_LEFT: "Browser left",
+    EndReason.IDLE: "Paused while idle",
     EndReason.HANDLE_EXPIRED: "Handle expired",
     EndReason.WORKER_LOST: "Worker lost",
 }

@@ -26,6 +26,7 @@ END_REASON_LABELS = {
     EndReason.DEVICE_SWITCH: "Device switch",
     EndReason.HANDLE_EXPIRED: "Handle expired",
     EndReason.BROWSER_LEFT: "Browser left",
+    EndReason.IDLE: "Paused while idle",
     EndReason.ERROR: "Error",
     EndReason.WORKER_LOST: "Worker lost",
 }

@@ -23,7 +23,7 @@ DAY = timedelta(days=1)
 # A range longer than this is counted per day, not per hour.
 HOURLY_UP_TO = timedelta(days=3)
 # Ends the user chose: the gap after them is the user's, not a recovery.
-NOT_RECOVERY = frozenset({EndReason.USER, EndReason.BROWSER_LEFT})
+NOT_RECOVERY = frozenset({EndReason.USER, EndReason.BROWSER_LEFT, EndReason.IDLE})
 RECOVERY_BINS: tuple[tuple[float, str], ...] = (
     (0.5, "< 0.5 s"),
     (1, "0.5–1 s"),

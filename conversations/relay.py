@@ -9,6 +9,7 @@ consumer only hands it browser commands and forwards what it publishes.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -23,6 +24,7 @@ from .live.config import Compression, LiveConfig
 from .live.events import (
     Began,
     HandleIssued,
+    HandleUpdate,
     RunClosed,
     RunOpened,
     SessionEvent,
@@ -56,6 +58,18 @@ _STATUS_TO_STATE = {
     Status.DISCONNECTED: Conversation.State.IDLE,
 }
 _LIVE_ROLE = {TranscriptItem.Role.USER: "user", TranscriptItem.Role.ASSISTANT: "model"}
+# What Live says about a turn (and the handle after it): activity, not idle.
+_TURN_ACTIVITY = (
+    HandleUpdate,
+    protocol.InputTranscription,
+    protocol.OutputTranscription,
+    protocol.ModelText,
+    protocol.ModelAudio,
+    protocol.Interrupted,
+    protocol.TurnComplete,
+    UserTurnSent,
+)
+_REPLY = (protocol.OutputTranscription, protocol.ModelText, protocol.ModelAudio)
 
 
 def live_config_for(conversation: Conversation) -> LiveConfig:
@@ -100,6 +114,10 @@ class ConversationRelay:
         self._voice = conversation.mode == Conversation.Mode.VOICE
         self._deleted = False
         self._stopped = False  # stop() ran: this relay never starts again
+        self._last_activity = time.monotonic()
+        self._replying = False  # a reply is streaming
+        self._stopping: StopReason | None = None  # why stop() is closing it
+        self._listening = False  # audio came, and no end of it yet
         self._recorder = RunRecorder(
             conversation_id=conversation.pk,
             model=self._config.model,
@@ -111,8 +129,28 @@ class ConversationRelay:
     def running(self) -> bool:
         return self._session is not None
 
+    def idle_for(self) -> float | None:
+        """Seconds since the user's last input or Live's last word on a turn.
+
+        None while the conversation is not idle: a typed turn waits for its
+        answer, a reply is streaming, or the microphone is open.
+        """
+        session = self._session
+        awaiting = (
+            session is not None
+            and session.status != Status.DISCONNECTED
+            and bool(session.unanswered_turn_ids)
+        )
+        if awaiting or self._replying or self._listening:
+            return None
+        return time.monotonic() - self._last_activity
+
+    def _touch(self) -> None:
+        self._last_activity = time.monotonic()
+
     async def start(self) -> None:
         """Open (or resume) the Live session from what the database holds."""
+        self._touch()
         plan = await database_sync_to_async(services.begin_resume)(
             conversation_id=self.conversation.pk
         )
@@ -137,7 +175,7 @@ class ConversationRelay:
         await self._session.start()
 
     async def stop(self, reason: StopReason, *, deleted: bool = False) -> None:
-        """Close the upstream for good (user end, device switch, socket gone).
+        """Close the upstream (user end, device switch, socket gone, a pause).
 
         ``deleted``: the conversation no longer exists, so nothing is recorded.
         """
@@ -147,7 +185,11 @@ class ConversationRelay:
             self._recorder.discard()
         session, self._session = self._session, None
         if session is not None:
-            await session.close(reason=reason)
+            self._stopping = reason
+            try:
+                await session.close(reason=reason)
+            finally:
+                self._stopping = None
         self._turns.discard()
         await self._recorder.close()
 
@@ -157,6 +199,7 @@ class ConversationRelay:
             self._session.forget_handle()
 
     async def resume(self) -> None:
+        self._touch()
         if self._session is None:
             await self.start()
         else:
@@ -165,6 +208,7 @@ class ConversationRelay:
     # -- browser → Live ---------------------------------------------------------
     async def send_text(self, text: str, *, client_turn_id: str = "") -> None:
         """Store a typed turn and send it to Live, once per `client_turn_id`."""
+        self._touch()
         stored = await self._write(
             services.record_typed_turn,
             conversation=self.conversation,
@@ -183,17 +227,24 @@ class ConversationRelay:
         await self._published_item(item)
 
     async def send_audio(self, pcm16: bytes) -> None:
+        self._touch()
+        self._listening = True
         if self._session is not None:
             self._recorder.audio_in(pcm16)
             await self._session.send_audio(pcm16)
 
     async def end_audio(self) -> None:
+        self._touch()
+        self._listening = False
         if self._session is not None:
             await self._session.end_audio()
 
     # -- LiveSession events ------------------------------------------------------
     async def on_event(self, event: SessionEvent) -> None:
         self._recorder.observe(event)
+        if isinstance(event, _TURN_ACTIVITY):
+            self._touch()
+            self._replying = isinstance(event, _REPLY)
         match event:
             case StatusChanged():
                 await self._status_changed(event)
@@ -230,14 +281,18 @@ class ConversationRelay:
     async def _status_changed(self, event: StatusChanged) -> None:
         # The run lets a page ignore an older run's news (a device switch).
         payload: dict[str, Any] = {"status": event.status}
+        reason = event.reason
+        if event.status == Status.DISCONNECTING and self._stopping is not None:
+            # Said at once, so a page never shows a pause as an ending.
+            reason = self._stopping
         if event.run_id is not None:
             payload["run_id"] = event.run_id
         if event.attempt is not None:
             payload["attempt"] = event.attempt
         if event.retry_in_ms is not None:
             payload["retry_in_ms"] = event.retry_in_ms
-        if event.reason:
-            payload["reason"] = event.reason
+        if reason:
+            payload["reason"] = reason
         await self._publish("status", payload)
         state = _STATUS_TO_STATE.get(event.status)
         if state is not None:
@@ -271,6 +326,7 @@ class ConversationRelay:
         # A reply cut off by a lost connection is asked again after the resume:
         # its half is not stored, or the transcript would hold it twice.
         self._turns.discard()
+        self._replying = False
         run, self._run = self._run, None
         if run is not None:
             await self._write(

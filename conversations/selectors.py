@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from . import inspector, operations
 from .models import Conversation, Run, RunEvent, TranscriptItem
@@ -148,6 +149,37 @@ def last_run_ended_at(*, conversation: Conversation) -> datetime | None:
         .values_list("ended_at", flat=True)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class HeldUpstream:
+    """A conversation of the user's whose upstream a socket holds (its lease)."""
+
+    conversation_id: int
+    holder: str  # the holding socket's channel name
+
+
+def held_upstreams(
+    *, owner_id: int, excluding: int | None = None
+) -> list[HeldUpstream]:
+    """The user's conversations whose lease is held now, least recently active first.
+
+    The lease says who holds an upstream, on whichever worker: a holder that died
+    stops renewing, and its lease lapses.
+    """
+    rows = (
+        Conversation.objects.filter(
+            owner_id=owner_id, lease_expires_at__gte=timezone.now()
+        )
+        .exclude(lease_holder="")
+        .order_by("last_activity_at", "pk")
+    )
+    if excluding is not None:
+        rows = rows.exclude(pk=excluding)
+    return [
+        HeldUpstream(conversation_id=pk, holder=holder)
+        for pk, holder in rows.values_list("pk", "lease_holder")
+    ]
 
 
 # -- the admin's session inspector ------------------------------------------------

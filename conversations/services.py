@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import fanout, selectors
+from . import fanout, leases, selectors
 from .models import Conversation, Run, RunEvent, TranscriptItem
 
 if TYPE_CHECKING:
@@ -25,6 +27,14 @@ if TYPE_CHECKING:
 
 TITLE_MAX_LENGTH = Conversation._meta.get_field("title").max_length or 200
 CLOSE_REASON_MAX_LENGTH = Run._meta.get_field("close_reason").max_length or 255
+
+
+class Claim(StrEnum):
+    """What became of a socket's claim on its conversation's upstream."""
+
+    TAKEN = "taken"
+    HELD_ELSEWHERE = "held_elsewhere"  # another socket holds the lease
+    OVER_LIMIT = "over_limit"  # the owner already holds as many as allowed
 
 
 class RunIdConflict(ValueError):
@@ -396,6 +406,25 @@ def record_run_events(
         )
         for event in events
     )
+
+
+@transaction.atomic
+def claim_upstream(
+    *, owner_id: int, conversation_id: int, holder: str, ttl_s: float, limit: int
+) -> Claim:
+    """Take the conversation's lease unless its owner holds `limit` others already.
+
+    The owner's row stays locked from the count to the lease, so sockets racing
+    on several workers cannot all pass the count together.
+    """
+    list(get_user_model().objects.select_for_update().filter(pk=owner_id).values("pk"))
+    held = selectors.held_upstreams(owner_id=owner_id, excluding=conversation_id)
+    if len(held) >= limit:
+        return Claim.OVER_LIMIT
+    taken = leases.acquire_lease(
+        conversation_id=conversation_id, holder=holder, ttl_s=ttl_s
+    )
+    return Claim.TAKEN if taken else Claim.HELD_ELSEWHERE
 
 
 def end_conversation_for_owner(*, conversation: Conversation) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from uuid import UUID
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import exports, selectors, services
+from . import exports, limits, selectors, services
 from .browser_protocol import MAX_TURN_CHARS
 from .forms import ConversationCreateForm, ConversationRenameForm
 from .models import Conversation
@@ -47,6 +48,14 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def conversation_create(request: HttpRequest) -> HttpResponse:
     form = ConversationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not limits.allow_create(request.user.pk):
+            form.add_error(None, limits.create_rate_message())
+            return render(
+                request,
+                "conversations/conversation_form.html",
+                {"form": form},
+                status=HTTPStatus.TOO_MANY_REQUESTS,
+            )
         try:
             conversation = services.create_conversation(
                 owner=request.user,

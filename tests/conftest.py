@@ -24,6 +24,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         connection.settings_dict["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Per-user rate limits count in the cache: one test's count is not the next's.
+
+    Only the in-process cache is cleared (its entries are shared by every thread
+    of the process). With Redis each run has its own key prefix, and user ids
+    never repeat within a run on PostgreSQL.
+    """
+    yield
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

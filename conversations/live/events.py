@@ -42,6 +42,7 @@ class EndReason(StrEnum):
     DEVICE_SWITCH = "device_switch"
     HANDLE_EXPIRED = "handle_expired"
     BROWSER_LEFT = "browser_left"
+    IDLE = "idle"  # paused: nobody spoke or typed for a while
     ERROR = "error"
     # Recorded by the database, never by a session: its worker died with it.
     WORKER_LOST = "worker_lost"
@@ -53,6 +54,7 @@ class StopReason(StrEnum):
     USER = "user"
     DEVICE_SWITCH = "device_switch"
     BROWSER_LEFT = "browser_left"
+    IDLE = "idle"  # paused while quiet; the next input resumes it
     GAVE_UP = "gave_up"
     ERROR = "error"
 

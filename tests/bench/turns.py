@@ -94,6 +94,8 @@ async def main() -> int:
         server = AppServer(
             tmp_dir=Path(tmp),
             emulator_config=fast_emulator_config(reply_chunk_delay_s=0.005),
+            # Turns one after another, as fast as they are answered.
+            extra_env={"CONVERSATION_TURN_RATE": f"{10 * args.turns}/s"},
         )
         try:
             server.start_worker()

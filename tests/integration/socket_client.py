@@ -55,16 +55,18 @@ class BrowserSocket:
 
     async def expect(
         self,
-        kind: str,
+        kind: str | tuple[str, ...],
         where: Callable[[dict[str, Any]], bool] = lambda event: True,
         within_s: float = 15.0,
     ) -> dict[str, Any]:
-        """Wait for the next event of `kind` (after the last one expected)."""
+        """Wait for the next event of `kind` (or of any of several kinds), after
+        the last one expected."""
+        kinds = (kind,) if isinstance(kind, str) else kind
         async with asyncio.timeout(within_s):
             while True:
                 for index in range(self._cursor, len(self.events)):
                     event = self.events[index]
-                    if event["type"] == kind and where(event):
+                    if event["type"] in kinds and where(event):
                         self._cursor = index + 1
                         return event
                 if self._reader.done():

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { readLimits } from "../../static/js/conversation/limits.js";
+import { readLimits, upstreamStatus } from "../../static/js/conversation/limits.js";
 
 describe("readLimits", () => {
   it("reads the limits the template renders", () => {
@@ -12,5 +12,24 @@ describe("readLimits", () => {
     for (const value of [undefined, "", "0", "-5", "12.5", "many"]) {
       assert.deepEqual(readLimits({ maxTurnChars: value }), { maxTurnChars: null }, String(value));
     }
+  });
+});
+
+describe("upstreamStatus", () => {
+  it("calls a conversation the server let rest while quiet paused, not stopped", () => {
+    for (const status of ["disconnecting", "disconnected"]) {
+      assert.equal(upstreamStatus({ status, reason: "idle" }), "paused");
+    }
+  });
+
+  it("passes every other status through as the server said it", () => {
+    const cases = [
+      { status: "disconnected", reason: "user" },
+      { status: "disconnected", reason: "gave_up" },
+      { status: "disconnecting" },
+      { status: "connected", reason: "idle" },
+      { status: "reconnecting", attempt: 2 },
+    ];
+    for (const message of cases) assert.equal(upstreamStatus(message), message.status);
   });
 });

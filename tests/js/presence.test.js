@@ -87,6 +87,55 @@ describe("a viewer", () => {
   });
 });
 
+describe("a viewer refused an upstream at the live limit", () => {
+  const atLimit = { ...viewer(false), liveLimit: 3 };
+
+  it("says so and offers to continue here", () => {
+    const presence = pageAfter([opened, atLimit]);
+    assert.equal(presence.name, VIEWER);
+    assert.deepEqual(presence.banner, {
+      text: PRESENCE_TEXT.atLimit(3),
+      action: "Continue here",
+      busy: false,
+    });
+    assert.match(presence.banner.text, /3 conversations live/);
+  });
+
+  it("counts one conversation in the singular", () => {
+    assert.match(PRESENCE_TEXT.atLimit(1), /^You have 1 conversation live at once/);
+  });
+
+  it("never takes its conversation back by itself, as a reloaded owner's tab would", () => {
+    const presence = pageAfter([opened, atLimit], { heldBeforeReload: true });
+    assert.equal(presence.name, VIEWER);
+    assert.equal(presence.banner.text, PRESENCE_TEXT.atLimit(3));
+  });
+
+  it("keeps the limit's words while its takeover waits, and after it fails", () => {
+    const presence = pageAfter([opened, atLimit, takeoverSent]);
+    assert.deepEqual(presence.banner, {
+      text: PRESENCE_TEXT.atLimit(3),
+      action: "Taking over…",
+      busy: true,
+    });
+    presence.apply(takeoverFailed);
+    assert.equal(presence.name, VIEWER);
+    assert.equal(presence.banner.text, PRESENCE_TEXT.atLimit(3));
+  });
+
+  it("forgets the limit once it owns the conversation, or hears none", () => {
+    assert.equal(pageAfter([opened, atLimit, takeoverSent, owner]).state.liveLimit, null);
+    assert.equal(pageAfter([opened, atLimit, viewer(false)]).banner.text, PRESENCE_TEXT.watching);
+  });
+
+  it("ignores a limit that is not a positive whole number", () => {
+    for (const liveLimit of [0, -1, 2.5, "3", null]) {
+      const presence = pageAfter([opened, { ...viewer(false), liveLimit }]);
+      assert.equal(presence.banner.text, PRESENCE_TEXT.watching, String(liveLimit));
+    }
+  });
+});
+
 describe("taking over by hand", () => {
   it("waits with the button busy and the viewer's text, then owns the conversation", () => {
     const presence = pageAfter([opened, viewer(false), takeoverSent]);

@@ -83,6 +83,7 @@ export class Handover {
       role: message.role,
       liveElsewhere: Boolean(message.live_elsewhere),
       canTakeOver: this.isOpen(),
+      liveLimit: message.live_limit ?? null,
     });
     if (this.presence.name === OWNER) {
       this.render();
@@ -112,7 +113,7 @@ export class Handover {
     this.toasts.show("The conversation continues on another device.", { key: "presence" });
   }
 
-  /** The `takeover_failed` error. */
+  /** The `takeover_failed` or `live_limit` error. */
   failed() {
     const before = this.presence.apply({ type: "takeover_failed" });
     if (before.name === RECLAIMING) {

@@ -9,7 +9,7 @@ import { Composer } from "./composer.js";
 import { exposeDiagnostics } from "./diagnostics.js";
 import { FinalBanner } from "./final-banner.js";
 import { Handover } from "./handover.js";
-import { readLimits } from "./limits.js";
+import { readLimits, upstreamStatus } from "./limits.js";
 import { watchPageLifecycle } from "./page-lifecycle.js";
 import { PlaybackQueue } from "./playback.js";
 import { RunGate } from "./runs.js";
@@ -170,10 +170,17 @@ export class LiveConversation {
 
   // -- the conversation ----------------------------------------------------------
   onStatus(message) {
-    this.upstreamStatus = message.status;
-    this.panel.dataset.upstream = message.status;
-    this.status.setUpstream(message);
-    if (message.status === "disconnected") {
+    const status = upstreamStatus(message);
+    this.upstreamStatus = status;
+    this.panel.dataset.upstream = status;
+    this.status.setUpstream({ ...message, status });
+    if (status === "paused") {
+      // Nothing to do: the next message or word brings Live back.
+      this.final.dismiss();
+      this.composer.setEnabled(this.handover.role === "owner");
+      return;
+    }
+    if (status === "disconnected") {
       this.silence();
       this.composer.setEnabled(false);
       // A viewer's banner already says where the conversation is.
@@ -227,7 +234,9 @@ export class LiveConversation {
   }
 
   onError(message) {
-    if (message.code === "takeover_failed") this.handover.failed();
+    // The socket closes next, and the page goes to the sign-in page.
+    if (message.code === "signed_out") return;
+    if (message.code === "takeover_failed" || message.code === "live_limit") this.handover.failed();
     this.toasts.show(message.message || "Something went wrong.", { kind: "error", timeoutMs: 10000 });
     // A turn the server refused gets no reply.
     this.transcript.clearPendingReply();
@@ -239,6 +248,9 @@ export class LiveConversation {
     this.composer.setEnabled(false);
     this.final.showFatal(reason);
     this.panel.dataset.fatal = reason;
+    // Signed out (here, in another tab, or by a password change): sign in again,
+    // then come back here. Typed turns not yet stored wait in this browser.
+    if (reason === "signed_out") window.location.assign(this.final.signIn.href);
   }
 
   // -- controls and the page -------------------------------------------------------

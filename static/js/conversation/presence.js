@@ -14,6 +14,10 @@
 //                or a network blip) and takes it back without a word
 //   moved_away   another device or tab took the conversation from this one
 //
+// A viewer may also be `liveLimit`ed: the server gave it no upstream because
+// the user has that many conversations live already. It never reclaims on its
+// own then; "Continue here" pauses the user's quietest conversation instead.
+//
 // `confirmed` says whether the current socket has said which of these this
 // page is. A reopened socket has not, yet the state stays: a tab that was the
 // owner reclaims the conversation when its new socket hears `viewer`.
@@ -31,11 +35,20 @@ export const PRESENCE_TEXT = {
   continueHere: "Continue here",
   takeBack: "Take it back",
   takingOver: "Taking over…",
+  atLimit: (limit) =>
+    `You have ${limit} ${limit === 1 ? "conversation" : "conversations"} live at once, ` +
+    "the most there can be. Continue here to pause the one that has been quiet longest.",
 };
 
 function presenceState(fields) {
   // `fallback`: where a takeover that fails leaves the page (taking_over only).
-  return Object.freeze({ confirmed: false, liveElsewhere: false, fallback: null, ...fields });
+  return Object.freeze({
+    confirmed: false,
+    liveElsewhere: false,
+    liveLimit: null,
+    fallback: null,
+    ...fields,
+  });
 }
 
 /** Before the first `presence`; a tab that held the conversation before a reload reclaims it. */
@@ -52,9 +65,10 @@ export function roleOf(state) {
 /**
  * The state after an event:
  *   { type: "opened" }                 the socket (re)opened
- *   { type: "presence", role, liveElsewhere, canTakeOver }
+ *   { type: "presence", role, liveElsewhere, canTakeOver, liveLimit }
  *                                      the server's word; `canTakeOver`: a
- *                                      takeover can be sent now
+ *                                      takeover can be sent now; `liveLimit`:
+ *                                      refused an upstream at this many live
  *   { type: "replaced" }               device.replaced
  *   { type: "takeover_sent" }          the user asked to continue here
  *   { type: "takeover_failed" }        the server refused a takeover
@@ -90,10 +104,12 @@ export function nextPresence(state, event) {
   }
 }
 
-function afterPresence(state, { role, liveElsewhere = false, canTakeOver = true }) {
-  const heard = { ...state, confirmed: true, liveElsewhere: Boolean(liveElsewhere) };
+function afterPresence(state, { role, liveElsewhere = false, canTakeOver = true, liveLimit = null }) {
+  const limit = Number.isInteger(liveLimit) && liveLimit > 0 && role !== "owner" ? liveLimit : null;
+  const heard = { ...state, confirmed: true, liveElsewhere: Boolean(liveElsewhere), liveLimit: limit };
   if (role === "owner") return presenceState({ ...heard, name: OWNER, fallback: null });
-  if (state.name === OWNER && canTakeOver) {
+  // Taking a conversation back past the limit would pause another: only by hand.
+  if (state.name === OWNER && canTakeOver && limit === null) {
     return presenceState({ ...heard, name: RECLAIMING, fallback: null });
   }
   if (state.name === TAKING_OVER || state.name === MOVED_AWAY) return presenceState(heard);
@@ -108,7 +124,11 @@ export function presenceBanner(state) {
   switch (state.name) {
     case VIEWER:
       return {
-        text: state.liveElsewhere ? PRESENCE_TEXT.liveElsewhere : PRESENCE_TEXT.watching,
+        text: state.liveLimit
+          ? PRESENCE_TEXT.atLimit(state.liveLimit)
+          : state.liveElsewhere
+            ? PRESENCE_TEXT.liveElsewhere
+            : PRESENCE_TEXT.watching,
         action: PRESENCE_TEXT.continueHere,
         busy: false,
       };

@@ -5,7 +5,9 @@
 // socket that slept is often half-open and would otherwise linger). Close
 // codes that mean "signed out" or "no such conversation" stop the loop for good.
 
-// The server's close codes: 4401 not logged in, 4404 not found or deleted.
+// The server's close codes: 4401 not logged in (or the session ended: signed
+// out, the password changed, the account deleted), 4404 not found or deleted.
+// 4408 (hello not received in time) is worth a retry like any drop.
 const FATAL_CLOSE_CODES = {
   4401: "signed_out",
   4404: "not_found",

@@ -1,6 +1,7 @@
 // The connection indicator: the upstream Live status from the server, unless
 // the page's own socket is down, which then takes precedence. The countdown
 // sits outside the live region so screen readers hear changes, not ticks.
+// `paused` is the page's own word for a quiet conversation the server let rest.
 
 const LABELS = {
   connecting: "Connecting…",
@@ -8,6 +9,7 @@ const LABELS = {
   reconnecting: "Reconnecting…",
   disconnecting: "Ending…",
   disconnected: "Disconnected",
+  paused: "Paused",
 };
 
 const DISCONNECTED_DETAILS = {
@@ -77,6 +79,8 @@ export class StatusIndicator {
         retryAt = this.upstream.retryAt;
       } else if (status === "disconnected") {
         detail = DISCONNECTED_DETAILS[this.upstream.reason] || "";
+      } else if (status === "paused") {
+        detail = "Quiet for a while. Type or talk to carry on.";
       }
       if (this.elsewhere && status !== "disconnected") detail = "on another device";
     } else {

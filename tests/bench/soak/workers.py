@@ -40,4 +40,10 @@ def worker_env(options: SoakOptions) -> dict[str, str]:
         "LIVE_MAX_BACKOFF_MS": str(MAX_BACKOFF_MS),
         # The whole conversation seeds a restored session, or "Turn k" would drift.
         "LIVE_SEED_MAX_ITEMS": str(max(200, 6 * options.turns)),
+        # One user holds every conversation, each live at once, typing far
+        # faster than a person: the per-user limits would refuse the soak itself.
+        "CONVERSATION_MAX_LIVE_PER_USER": str(2 * options.conversations),
+        "CONVERSATION_TURN_RATE": f"{100 * options.conversations * options.turns}/m",
+        # Pages wait long for answers in a storm; none of them is idle.
+        "CONVERSATION_IDLE_PAUSE_S": "0",
     }
