@@ -8,6 +8,7 @@ start the count again.
 from __future__ import annotations
 
 import json
+import uuid
 from http import HTTPStatus
 
 import pytest
@@ -30,17 +31,24 @@ class Clock:
         return self.now
 
 
-def allow(clock, user_id=1, rate=RATE):
-    return ratelimit.allow("test", user_id=user_id, rate=rate, now=clock)
+@pytest.fixture
+def allow():
+    """Count against RATE, under an action no other test counts (Redis outlives it)."""
+    action = f"test-{uuid.uuid4().hex}"
+
+    def count(clock, user_id=1):
+        return ratelimit.allow(action, user_id=user_id, rate=RATE, now=clock)
+
+    return count
 
 
 # -- the count --------------------------------------------------------------------
-def test_the_rate_is_allowed_then_refused():
+def test_the_rate_is_allowed_then_refused(allow):
     clock = Clock(6000.0)
     assert [allow(clock) for _ in range(4)] == [True, True, True, False]
 
 
-def test_a_refusal_is_not_counted():
+def test_a_refusal_is_not_counted(allow):
     clock = Clock(6000.0)
     for _ in range(10):
         allow(clock)
@@ -48,14 +56,14 @@ def test_a_refusal_is_not_counted():
     assert [allow(clock) for _ in range(2)] == [True, False]
 
 
-def test_a_new_window_gives_no_second_allowance_at_once():
+def test_a_new_window_gives_no_second_allowance_at_once(allow):
     clock = Clock(6059.0)  # a second before the window ends
     assert [allow(clock) for _ in range(3)] == [True, True, True]
     clock.now = 6061.0
     assert not allow(clock)
 
 
-def test_the_previous_window_weighs_less_as_time_passes():
+def test_the_previous_window_weighs_less_as_time_passes(allow):
     clock = Clock(6000.0)
     for _ in range(3):
         allow(clock)
@@ -63,7 +71,7 @@ def test_the_previous_window_weighs_less_as_time_passes():
     assert [allow(clock) for _ in range(2)] == [True, False]
 
 
-def test_each_user_has_a_count_of_their_own():
+def test_each_user_has_a_count_of_their_own(allow):
     clock = Clock(6000.0)
     for _ in range(3):
         allow(clock, user_id=1)
