@@ -113,7 +113,8 @@ class ConversationRelay:
         self._session: LiveSession | None = None
         self._voice = conversation.mode == Conversation.Mode.VOICE
         self._deleted = False
-        self._stopped = False  # stop() ran: this relay never starts again
+        # Counts stop() calls: a start() that a stop() overtook opens nothing.
+        self._stops = 0
         self._last_activity = time.monotonic()
         self._replying = False  # a reply is streaming
         self._stopping: StopReason | None = None  # why stop() is closing it
@@ -151,10 +152,11 @@ class ConversationRelay:
     async def start(self) -> None:
         """Open (or resume) the Live session from what the database holds."""
         self._touch()
+        stops = self._stops
         plan = await database_sync_to_async(services.begin_resume)(
             conversation_id=self.conversation.pk
         )
-        if self._stopped:
+        if self._stops != stops:
             # Stopped (a takeover, the socket gone) while the plan was read: a
             # session started now would hold the upstream with nobody to stop it.
             return
@@ -179,7 +181,7 @@ class ConversationRelay:
 
         ``deleted``: the conversation no longer exists, so nothing is recorded.
         """
-        self._stopped = True
+        self._stops += 1
         self._deleted = self._deleted or deleted
         if self._deleted:
             self._recorder.discard()

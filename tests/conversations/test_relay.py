@@ -54,3 +54,15 @@ async def test_a_relay_stopped_while_it_starts_never_opens_a_session(user):
     await relay.stop(StopReason.DEVICE_SWITCH)
     await starting
     assert not relay.running
+
+
+async def test_a_relay_the_user_ended_starts_again_on_resume(user, live_settings):
+    conversation = await sync_to_async(services.create_conversation)(
+        owner=user, title="Again", mode="text"
+    )
+    relay = ConversationRelay(conversation, publish=ignore, send_audio=ignore)
+    await relay.start()
+    await relay.stop(StopReason.USER)
+    await relay.resume()
+    assert relay.running
+    await relay.stop(StopReason.BROWSER_LEFT)
