@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 # the session ended), 4404 no such conversation, 4408 no hello in time.
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_SERVER_ERROR = 1011
 CLOSE_NO_HELLO = 4408
 REPLAY_BATCH = 500
 
@@ -81,6 +82,7 @@ class ConversationConsumer(AsyncWebsocketConsumer):
             session
         )
         self.group = conversation_group(self.conversation.public_id)
+        self._let_go = False  # disconnect ran: the socket holds nothing any more
         self.relay: ConversationRelay | None = None
         # Paused: this socket owns the conversation but let its upstream (and
         # lease) go while it was idle; the next input takes them back.
@@ -112,9 +114,25 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self._spawn(self._close_unless_greeted())
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Serve the socket; however it ends, nothing of it outlives it.
+
+        A channel-layer read that fails (a Redis timeout) ends the consumer
+        without `disconnect`: its lease would go on being renewed and its
+        upstream running, with nobody left to hand them over.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            try:
+                await self.disconnect(code=CLOSE_SERVER_ERROR)
+            except Exception:
+                logger.exception("letting go of an ended conversation socket failed")
+
     async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "group"):
+        if not hasattr(self, "group") or self._let_go:
             return
+        self._let_go = True
         for task in list(self._tasks):
             task.cancel()
         try:

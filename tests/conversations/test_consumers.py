@@ -399,3 +399,40 @@ async def test_a_failing_handler_does_not_strand_the_conversation(
         conversation_id=conversation.pk
     )
     assert holder == ""
+
+
+async def test_a_socket_ended_by_a_failing_channel_layer_lets_go_of_its_lease(
+    conversation, user, live_settings, monkeypatch
+):
+    # A Redis read that times out ends the consumer without a disconnect: the
+    # lease must not stay renewed, or no other device could ever take over.
+    layer = get_channel_layer()
+    layer_receive = layer.receive
+    failing = asyncio.Event()
+
+    async def receive(channel):
+        message = asyncio.ensure_future(layer_receive(channel))
+        fail = asyncio.ensure_future(failing.wait())
+        await asyncio.wait({message, fail}, return_when=asyncio.FIRST_COMPLETED)
+        if message.done():
+            fail.cancel()
+            return message.result()
+        message.cancel()
+        raise TimeoutError("Timeout reading from the channel layer")
+
+    monkeypatch.setattr(layer, "receive", receive)
+    communicator, _ = await open_socket(conversation, user)
+    await communicator.send_json_to({"type": "hello", "last_seq": 0})
+    await receive_until(communicator, "session.created")
+    assert await sync_to_async(leases.current_lease_holder)(
+        conversation_id=conversation.pk
+    )
+
+    failing.set()
+    with contextlib.suppress(TimeoutError):
+        await communicator.wait(timeout=5)
+
+    holder = await sync_to_async(leases.current_lease_holder)(
+        conversation_id=conversation.pk
+    )
+    assert holder == ""
