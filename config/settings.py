@@ -165,10 +165,16 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # channels_redis queues the messages for all of a worker's sockets
-            # together: its default room (100) overflows, dropping transcript
-            # events, as soon as a busy worker falls a moment behind.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000},
+            "CONFIG": {
+                # A worker waits for its sockets' messages with 5 s blocking
+                # reads; redis-py's own 5 s read timeout would end them first,
+                # and every waiting socket with them.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # channels_redis queues the messages for all of a worker's
+                # sockets together: its default room (100) overflows, dropping
+                # transcript events, as soon as a busy worker falls behind.
+                "capacity": 5000,
+            },
         }
     }
     CACHES = {

@@ -29,3 +29,12 @@ async def test_a_burst_for_one_workers_sockets_is_delivered_whole():
     assert sorted(message["n"] for message in received) == list(range(BURST))
     for n, socket in enumerate(sockets):
         await layer.group_discard(f"burst-{n}", socket)
+
+
+async def test_waiting_for_messages_outlasts_the_layers_blocking_read():
+    # A socket with nothing to receive waits in a blocking read of this length;
+    # a client read timeout no longer than it ends the wait with an error,
+    # and the socket with it.
+    layer = get_channel_layer()
+    connection = layer.connection(0).connection_pool.make_connection()
+    assert connection.socket_timeout > layer.brpop_timeout
