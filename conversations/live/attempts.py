@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
 
+from . import protocol
 from .client import NO_CLOSE_FRAME, ConnectFailed, LiveConnection, open_connection
 from .closecodes import CloseAction, classify_close
 from .config import LiveConfig
-from .events import Began, EndReason, StopReason
+from .events import Began, EndReason, StopReason, TurnId
 
 logger = logging.getLogger(__name__)
+
+# The history to seed a new Live session with, leaving out the given turns (the
+# session sends those itself), as (role, text) pairs.
+SeedProvider = Callable[[list[TurnId]], Awaitable[Sequence[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,34 @@ class Ended:
     close_reason: str
     by: str = "server"
     stage: str = ""
+
+
+async def open_next(
+    config: LiveConfig,
+    http: httpx.AsyncClient,
+    *,
+    handle: str | None,
+    seed_provider: SeedProvider | None,
+    unanswered: list[TurnId],
+) -> Attempt | Ended:
+    """Resume with `handle`, or open a new Live session seeded with the history.
+
+    Never a handle and history together: a resumed session has its context.
+    """
+    if handle is not None:
+        return await open_attempt(
+            config, http, handle=handle, began=Began.RESUMED_WITH_HANDLE, seed=()
+        )
+    seed: Sequence[tuple[str, str]] = ()
+    if seed_provider is not None:
+        try:
+            seed = list(await seed_provider(unanswered))
+            protocol.build_history(seed)  # validates the roles
+        except Exception as exc:
+            logger.exception("seed provider failed")
+            return Ended(EndReason.ERROR, CloseAction.RETRY, None, str(exc)[:120])
+    began = Began.RESTORED_FROM_TRANSCRIPT if seed else Began.NEW
+    return await open_attempt(config, http, handle=None, began=began, seed=seed)
 
 
 async def open_attempt(

@@ -28,14 +28,13 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import httpx
 
 from . import protocol
-from .attempts import Attempt, Ended, how_it_ended, open_attempt
+from .attempts import Attempt, Ended, SeedProvider, how_it_ended, open_next
 from .backoff import Backoff
 from .client import LiveConnection
 from .closecodes import CloseAction
@@ -51,10 +50,7 @@ from .events import (
     LiveListener,
     RunClosed,
     RunOpened,
-    SessionEvent,
-    SessionWarning,
     Status,
-    StatusChanged,
     StopReason,
     TurnId,
     UserTurnSent,
@@ -73,14 +69,14 @@ from .protocol import (
     SetupComplete,
     TurnComplete,
 )
+from .reporter import Reporter
+from .rotation import GoAwayRotation, SessionCapWarning
 from .timers import CloseRequest, OneShot
 from .tokens import fingerprint
 from .uplink import Uplink
 
 logger = logging.getLogger(__name__)
 
-SeedProvider = Callable[[list[TurnId]], Awaitable[Sequence[tuple[str, str]]]]
-T = TypeVar("T")
 MODEL_OUTPUT = (ModelAudio, ModelText, OutputTranscription)
 CLIENT_CLOSE = (1000, "closed by the client")
 
@@ -106,23 +102,23 @@ class LiveSession:
         if handle_issued_at is not None and handle_issued_at.tzinfo is None:
             raise ValueError("handle_issued_at must be timezone-aware")
         self.config = config
-        self._listener = listener
+        self._report = Reporter(listener)
         self._ledger = Ledger()
         if resume_handle:
             self._ledger.handle = Handle(resume_handle, handle_issued_at)
         self._next_run_id = first_run_id
-        self._opened_run_id: int | None = None
         self._seed_provider = seed_provider
         self._http = http_client
         self._owns_http = http_client is None
         self._backoff = Backoff(config.base_delay_s, config.max_delay_s)
         self._failures = 0
         self._uplink = Uplink()
-        self._goaway = OneShot()
-        self._cap = OneShot()
+        self._goaway = GoAwayRotation(config.goaway_margin_s, self._rotate)
+        self._cap = SessionCapWarning(
+            config, lambda detail: self._report.warn(WarningKind.SESSION_CAP, detail)
+        )
         self._held_turns = OneShot()  # typed turns waiting for speech to settle
         self._audio_gap_reported = False
-        self._status: Status | None = None
         self._closed_by_user = False
         self._close_reason = StopReason.USER
         self._close_request = CloseRequest()
@@ -132,7 +128,7 @@ class LiveSession:
     @property
     def status(self) -> Status | None:
         """The last status reported to the listener."""
-        return self._status
+        return self._report.status
 
     @property
     def unanswered_turn_ids(self) -> list[TurnId]:
@@ -193,7 +189,7 @@ class LiveSession:
             return True
         if not kept_all and not self._audio_gap_reported:
             self._audio_gap_reported = True
-            await self._warn(
+            await self._report.warn(
                 WarningKind.AUDIO_DROPPED,
                 "Live was away too long: the start of what you said was dropped",
             )
@@ -216,7 +212,7 @@ class LiveSession:
             raise ValueError("no function responses given")
         if await self._uplink.send(protocol.build_tool_response(responses)):
             return True
-        await self._warn(
+        await self._report.warn(
             WarningKind.TOOL_RESPONSE_DROPPED,
             "tool response dropped: its connection is gone",
         )
@@ -236,7 +232,7 @@ class LiveSession:
         self._close_reason = reason
         self._closed_by_user = True
         self._close_request.make()
-        await self._set_status(Status.DISCONNECTING)
+        await self._report.status_changed(Status.DISCONNECTING)
         await self._uplink.close(EndReason.USER, *CLIENT_CLOSE)
         if self._supervisor is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -247,21 +243,21 @@ class LiveSession:
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
-        await self._set_status(Status.DISCONNECTED, reason=reason)
+        await self._report.status_changed(Status.DISCONNECTED, reason=reason)
 
     # --- connection loop -----------------------------------------------------------
     async def _supervise(self) -> None:
         self._failures = 0
         quiet = False  # a planned rotation shows no status change unless it fails
-        if self._status != Status.CONNECTED:
-            await self._set_status(Status.CONNECTING)
+        if self._report.status != Status.CONNECTED:
+            await self._report.status_changed(Status.CONNECTING)
         while not self._closed_by_user:
             if self._failures:
                 if self._failures > self.config.max_attempts:
                     await self._give_up(StopReason.GAVE_UP)
                     return
                 delay = self._backoff.delay(self._failures)
-                await self._set_status(
+                await self._report.status_changed(
                     Status.RECONNECTING,
                     attempt=self._failures,
                     retry_in_ms=round(delay * 1000),
@@ -277,7 +273,7 @@ class LiveSession:
                 return
             ended = attempt if isinstance(attempt, Ended) else None
             if ended is not None:
-                await self._emit(
+                await self._report.emit(
                     AttemptFailed(
                         self._failures + 1, ended.stage, ended.code, ended.close_reason
                     )
@@ -300,28 +296,14 @@ class LiveSession:
                 self._failures += 1
 
     async def _connect(self) -> Attempt | Ended:
-        handle = self._usable_handle()
-        seed: Sequence[tuple[str, str]] = ()
-        began = Began.RESUMED_WITH_HANDLE
-        if handle is None:
-            began = Began.NEW
-            if self._seed_provider is not None:
-                try:
-                    seed = list(
-                        await self._seed_provider(self._ledger.unanswered_turn_ids)
-                    )
-                    protocol.build_history(seed)  # validates the roles
-                except Exception as exc:
-                    logger.exception("seed provider failed")
-                    return Ended(
-                        EndReason.ERROR, CloseAction.RETRY, None, str(exc)[:120]
-                    )
-                if seed:
-                    began = Began.RESTORED_FROM_TRANSCRIPT
         if self._http is None:
             self._http = httpx.AsyncClient()
-        return await open_attempt(
-            self.config, self._http, handle=handle, began=began, seed=seed
+        return await open_next(
+            self.config,
+            self._http,
+            handle=self._usable_handle(),
+            seed_provider=self._seed_provider,
+            unanswered=self._ledger.unanswered_turn_ids,
         )
 
     async def _serve(self, attempt: Attempt, *, quiet: bool) -> Ended:
@@ -335,18 +317,18 @@ class LiveSession:
             return Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
         self._uplink.attach(connection)
 
-        self._opened_run_id = run_id
+        self._report.run_id = run_id
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
         # The listener records the run before it tells anyone the session is up.
-        await self._emit(RunOpened(run_id, attempt.began, len(attempt.seed)))
-        await self._set_status(Status.CONNECTED)
+        await self._report.emit(RunOpened(run_id, attempt.began, len(attempt.seed)))
+        await self._report.status_changed(Status.CONNECTED)
         if attempt.began == Began.RESUMED_WITH_HANDLE:
             if not quiet:
-                await self._emit(ContextRestored(ContextSource.HANDLE))
+                await self._report.emit(ContextRestored(ContextSource.HANDLE))
         else:
-            self._start_cap_timer()
+            self._cap.start()
             if attempt.began == Began.RESTORED_FROM_TRANSCRIPT:
-                await self._emit(ContextRestored(ContextSource.TRANSCRIPT))
+                await self._report.emit(ContextRestored(ContextSource.TRANSCRIPT))
         await self._uplink.open(attempt.seed, self._ledger)
         await self._pump()
 
@@ -363,9 +345,9 @@ class LiveSession:
             began=attempt.began,
             ending=ending,
             stop_reason=self._close_reason,
-            goaway_announced=self._goaway.scheduled,
+            goaway_announced=self._goaway.announced,
         )
-        await self._emit(
+        await self._report.emit(
             RunClosed(run_id, ended.reason, ended.code, ended.close_reason, ended.by)
         )
         logger.info(
@@ -385,9 +367,9 @@ class LiveSession:
             usable = False
             if event.resumable and event.new_handle:
                 usable = await self._take_handle(event.new_handle)
-            await self._emit(HandleUpdate(event.resumable, usable))
+            await self._report.emit(HandleUpdate(event.resumable, usable))
             if usable:
-                await self._rotate_if_idle(connection)
+                await self._goaway.at_turn_boundary(connection, self._ledger.idle)
             return
         if isinstance(event, SetupComplete):
             return
@@ -396,14 +378,14 @@ class LiveSession:
         elif isinstance(event, MODEL_OUTPUT):
             self._ledger.model_output()
         elif isinstance(event, GoAway):
-            self._schedule_rotation(connection, event.time_left_s)
+            self._goaway.announce(connection, event.time_left_s)
         elif isinstance(event, TurnComplete) and self._ledger.turn_complete():
             self._failures = 0
-        await self._emit(event)
+        await self._report.emit(event)
         if isinstance(event, TurnComplete):
             await self._pump()
         if isinstance(event, GoAway | TurnComplete):
-            await self._rotate_if_idle(connection)
+            await self._goaway.at_turn_boundary(connection, self._ledger.idle)
 
     async def _take_handle(self, handle: str) -> bool:
         """Keep a new handle if it covers what was answered; returns whether kept."""
@@ -416,7 +398,7 @@ class LiveSession:
             logger.debug("handle %s does not cover the seed yet", fingerprint(handle))
             return False
         logger.debug("new resumption handle %s", fingerprint(handle))
-        await self._emit(HandleIssued(handle, issued_at))
+        await self._report.emit(HandleIssued(handle, issued_at))
         return True
 
     def _usable_handle(self) -> str | None:
@@ -435,20 +417,6 @@ class LiveSession:
         self._ledger.forget_handle()
 
     # --- goAway rotation -----------------------------------------------------------
-    def _schedule_rotation(
-        self, connection: LiveConnection, time_left_s: float | None
-    ) -> None:
-        if self._goaway.scheduled:
-            return
-        lead = max(0.0, (time_left_s or 0.0) - self.config.goaway_margin_s)
-        logger.info("goAway: rotating within %.1f s", lead)
-        self._goaway.start(lead, lambda: self._rotate(connection))
-
-    async def _rotate_if_idle(self, connection: LiveConnection) -> None:
-        # A turn boundary: no reply streaming and nothing the newest handle misses.
-        if self._goaway.scheduled and self._ledger.idle:
-            await self._rotate(connection)
-
     async def _rotate(self, connection: LiveConnection) -> None:
         if self._uplink.connection is connection:
             await self._uplink.close(EndReason.GOAWAY, 1000, "rotating after goAway")
@@ -456,12 +424,14 @@ class LiveSession:
     # --- sending -------------------------------------------------------------------
     async def _pump(self) -> None:
         """Send the next typed turn if Live is ready and every earlier one answered."""
-        if self._goaway.scheduled:
+        if self._goaway.announced:
             return  # the next connection takes it
         now = time.monotonic()
         turn = await self._uplink.send_next_turn(self._ledger, now)
         if turn is not None:
-            await self._emit(UserTurnSent(turn.turn_id, turn.text, turn.sends > 1))
+            await self._report.emit(
+                UserTurnSent(turn.turn_id, turn.text, turn.sends > 1)
+            )
             return
         settles_in = self._ledger.speech_settles_in(now)
         if settles_in > 0 and not self._held_turns.scheduled:
@@ -470,22 +440,6 @@ class LiveSession:
     async def _pump_when_settled(self) -> None:
         self._held_turns.cancel()
         await self._pump()
-
-    # --- session cap ---------------------------------------------------------------
-    def _start_cap_timer(self) -> None:
-        self._cap.cancel()
-        if self.config.compression is not None:
-            return
-        lead = self.config.session_cap_s - self.config.cap_warning_lead_s
-        self._cap.start(lead, self._warn_cap)
-
-    async def _warn_cap(self) -> None:
-        left = min(self.config.cap_warning_lead_s, self.config.session_cap_s)
-        await self._warn(
-            WarningKind.SESSION_CAP,
-            f"the Live session reaches its {self.config.session_cap_s:g} s cap "
-            f"in about {left:g} s (context compression is off)",
-        )
 
     # --- helpers -------------------------------------------------------------------
     def _check_open(self) -> None:
@@ -496,29 +450,4 @@ class LiveSession:
         self._goaway.cancel()
         self._cap.cancel()
         logger.warning("Live session stopped: %s %s", reason, detail)
-        await self._set_status(Status.DISCONNECTED, reason=reason)
-
-    async def _set_status(
-        self,
-        status: Status,
-        *,
-        attempt: int | None = None,
-        retry_in_ms: int | None = None,
-        reason: StopReason | None = None,
-    ) -> None:
-        if status == self._status and status in (Status.CONNECTING, Status.CONNECTED):
-            return
-        self._status = status
-        await self._emit(
-            StatusChanged(status, self._opened_run_id, attempt, retry_in_ms, reason)
-        )
-
-    async def _warn(self, kind: WarningKind, detail: str) -> None:
-        await self._emit(SessionWarning(kind, detail))
-
-    async def _emit(self, event: SessionEvent) -> None:
-        # A failing listener must not take the upstream session down with it.
-        try:
-            await self._listener.on_event(event)
-        except Exception:
-            logger.exception("listener failed on %s", type(event).__name__)
+        await self._report.status_changed(Status.DISCONNECTED, reason=reason)
