@@ -257,7 +257,10 @@ class ConversationConsumer(AsyncWebsocketConsumer):
     async def _become_owner(self) -> None:
         self.paused = self._limited = False
         self.relay = relay = ConversationRelay(
-            self.conversation, publish=self._publish, send_audio=self._send_audio
+            self.conversation,
+            publish=self._publish,
+            send_audio=self._send_audio,
+            tell_owner=self._tell_here,
         )
         self.ownership.keep(on_lost=self._hand_over)
         after_s = settings.CONVERSATION_IDLE_PAUSE_S
@@ -458,6 +461,9 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_send(
             self.group, {"type": "conversation.event", "text": event(kind, **payload)}
         )
+
+    async def _tell_here(self, kind: str, payload: dict[str, Any]) -> None:
+        await self.send(text_data=event(kind, **payload))
 
     async def _send_audio(self, pcm16: bytes) -> None:
         await self.send(bytes_data=pcm16)

@@ -101,11 +101,15 @@ class ConversationRelay:
         *,
         publish: Publish,
         send_audio: SendAudio,
+        tell_owner: Publish | None = None,
         config: LiveConfig | None = None,
     ) -> None:
+        """`publish` reaches every socket of the conversation; `tell_owner` and
+        `send_audio` only the socket that owns this relay."""
         self.conversation = conversation
         self._latest_seq = 0  # the newest item this relay knows is stored
         self._publish = publish
+        self._tell_owner = tell_owner or publish
         self._send_audio = send_audio
         self._config = config or live_config_for(conversation)
         self._turns = TurnAggregator()
@@ -295,7 +299,13 @@ class ConversationRelay:
             payload["retry_in_ms"] = event.retry_in_ms
         if reason:
             payload["reason"] = reason
-        await self._publish("status", payload)
+        if self._stopping == StopReason.DEVICE_SWITCH:
+            # The new owner is already taking over: this run's goodbye is for
+            # the old device alone, or it could reach the new owner's page
+            # before any news of the new run it must be told apart from.
+            await self._tell_owner("status", payload)
+        else:
+            await self._publish("status", payload)
         state = _STATUS_TO_STATE.get(event.status)
         if state is not None:
             await self._write(

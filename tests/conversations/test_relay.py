@@ -66,3 +66,34 @@ async def test_a_relay_the_user_ended_starts_again_on_resume(user, live_settings
     await relay.resume()
     assert relay.running
     await relay.stop(StopReason.BROWSER_LEFT)
+
+
+async def test_a_relay_handed_over_says_goodbye_to_its_own_socket_only(user):
+    # Its group is already the new owner's too: a "disconnected (device switch)"
+    # there could reach the new owner's page before news of the new run.
+    conversation = await sync_to_async(services.create_conversation)(
+        owner=user, title="Handover", mode="text"
+    )
+    everyone: list[tuple[str, dict]] = []
+    this_socket: list[tuple[str, dict]] = []
+
+    async def publish(kind, payload):
+        everyone.append((kind, payload))
+
+    async def tell_owner(kind, payload):
+        this_socket.append((kind, payload))
+
+    config = LiveConfig(api_base="http://127.0.0.1:9", api_key="k", model="m")
+    relay = ConversationRelay(
+        conversation,
+        publish=publish,
+        send_audio=ignore,
+        tell_owner=tell_owner,
+        config=config,
+    )
+    await relay.start()
+    await relay.stop(StopReason.DEVICE_SWITCH)
+
+    goodbye = [p for kind, p in this_socket if kind == "status"]
+    assert goodbye[-1] == {"status": "disconnected", "reason": "device_switch"}
+    assert [p for kind, p in everyone if kind == "status"] == []
