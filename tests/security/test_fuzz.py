@@ -1,37 +1,39 @@
 """10,000 random frames on live sockets: no traceback, no 500, nothing stored unsent.
 
 Hypothesis draws socket scripts (text and binary frames, valid and invalid, before
-and after ``hello``); each example runs one script on each of four conversations
-at once (two text, two voice, four users) over real sockets to a real Daphne
-worker and the emulator. Each script ends with a probe frame whose answer shows
-that every frame before it was handled; every frame the parser refuses must have
-had its own error, so none was dropped unread.
+and after ``hello``), one per example. While it draws the next, four lanes (two
+text conversations and two voice ones, one user each) play the scripts drawn so
+far over real sockets to a real Daphne worker and the emulator. Each script ends
+with a probe frame whose answer shows that every frame before it was handled, and
+every frame the parser refuses must have had its own error: none was dropped unread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from tests.error_codes import documented_error_codes
 from tests.integration.socket_client import BrowserSocket
 
-from .frames import Frame, Script, refused_by_the_parser, script, typed_turn
+from .frames import Script, refused_by_the_parser, script, typed_turn
 
 TOTAL_FRAMES = 10_000
-LANES = 4  # sockets at once, one conversation and one user each
 FRAMES_PER_SOCKET = 50
-EXAMPLES = TOTAL_FRAMES // (LANES * FRAMES_PER_SOCKET)
-# A socket may burst 30 text frames: the probe and some room stay within it.
-MAX_TEXT_PER_SOCKET = 27
+SCRIPTS = TOTAL_FRAMES // FRAMES_PER_SOCKET
+MODES = ["text", "voice", "text", "voice"]  # one lane each: a user, a conversation
+# A socket may burst 30 text frames: these and the probe stay within it.
+TEXT_PER_SOCKET = 27
 PASSWORD = "fuzz-password-123"
 SPOKEN = re.compile(r"spoken \d+\.\ds")
+PROBE = "probe-"
 
 
 @dataclass
@@ -40,69 +42,82 @@ class Lane:
     mode: str
     cookie: str = ""
     public_id: str = ""
-    sent_turns: set[str] = field(default_factory=set)
 
 
 @dataclass
-class Tally:
-    frames: int = 0
-    sockets: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-    refused: int = 0  # frames the parser refuses, whatever the state
+class Played:
+    """One script on one socket, and every event the socket got."""
 
+    lane: Lane
+    script: Script
+    events: list[dict]
 
-async def run_script(worker, lane: Lane, frames: tuple[Frame, ...], probe: str):
-    socket = await BrowserSocket.open(worker, lane.public_id, lane.cookie)
-    try:
-        for frame in frames:
-            await socket.connection.send(frame)
-        await socket.send(type=probe)
-        await socket.expect("error", lambda e: probe in e["message"], within_s=60.0)
-        return list(socket.events)
-    finally:
-        await socket.close()
-
-
-def run_example(worker, lanes: list[Lane], scripts: list[Script], tally: Tally) -> None:
-    probes = [f"probe-{tally.sockets + n}" for n in range(len(lanes))]
-
-    async def all_lanes():
-        return await asyncio.gather(
-            *(
-                run_script(worker, lane, one.frames, probe)
-                for lane, one, probe in zip(lanes, scripts, probes, strict=True)
-            )
-        )
-
-    answers = asyncio.run(all_lanes())
-    for lane, one, events in zip(lanes, scripts, answers, strict=True):
-        errors = [
-            e["code"]
-            for e in events
-            if e["type"] == "error"
-            and not e["message"].startswith("Unknown frame type 'probe-")
+    @property
+    def errors(self) -> list[str]:
+        return [
+            event["code"]
+            for event in self.events
+            if event["type"] == "error" and PROBE not in event["message"]
         ]
-        refused = sum(refused_by_the_parser(frame) for frame in one.frames)
-        for code in errors:
-            tally.errors[code] = tally.errors.get(code, 0) + 1
-        assert "internal_error" not in errors, one.frames
-        # One error per refused frame at least: none was dropped unread.
-        assert len(errors) >= refused, (len(errors), refused, errors)
-        lane.sent_turns.update(
-            turn for turn in map(typed_turn, one.frames) if turn is not None
-        )
-        tally.refused += refused
-        tally.frames += len(one.frames)
-    tally.sockets += len(lanes)
+
+
+@dataclass
+class Player:
+    """Plays scripts on the lanes, in a thread of its own, as Hypothesis draws them."""
+
+    worker: object
+    lanes: list[Lane]
+    scripts: queue.Queue[Script | None] = field(default_factory=queue.Queue)
+    played: list[Played] = field(default_factory=list)
+    failures: list[BaseException] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="fuzz-player")
+        self.thread.start()
+
+    def finish(self) -> None:
+        for _ in self.lanes:
+            self.scripts.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        # The queue is unbounded, so drawing goes on after a failure, and the
+        # sentinels of finish() release any lane still waiting for a script.
+        try:
+            asyncio.run(self._play_all())
+        except BaseException as failure:  # reported by the test
+            self.failures.append(failure)
+
+    async def _play_all(self) -> None:
+        await asyncio.gather(*(self._play_lane(lane) for lane in self.lanes))
+
+    async def _play_lane(self, lane: Lane) -> None:
+        while (one := await asyncio.to_thread(self.scripts.get)) is not None:
+            probe = f"{PROBE}{len(self.played)}"
+            socket = await BrowserSocket.open(self.worker, lane.public_id, lane.cookie)
+            try:
+                for frame in one.frames:
+                    await socket.connection.send(frame)
+                await socket.send(type=probe)
+                try:
+                    await socket.expect(
+                        "error",
+                        lambda e, probe=probe: probe in e["message"],
+                        within_s=60,
+                    )
+                except TimeoutError:
+                    raise AssertionError(
+                        f"probe unanswered on {lane}: {socket.kinds()[-30:]}"
+                    ) from None
+            finally:
+                await socket.close()
+            self.played.append(Played(lane, one, socket.events))
 
 
 @pytest.mark.app_env(CONVERSATION_TURN_RATE="6000/m")
 def test_ten_thousand_random_frames_break_nothing(app_server):
     worker = app_server.workers[0]
-    lanes = [
-        Lane(f"fuzz{n}@example.com", mode)
-        for n, mode in enumerate(["text", "voice", "text", "voice"])
-    ]
+    lanes = [Lane(f"fuzz{n}@example.com", mode) for n, mode in enumerate(MODES)]
     public_ids = app_server.run_python_json(
         "import json\n"
         "from django.contrib.auth import get_user_model\n"
@@ -119,37 +134,48 @@ def test_ten_thousand_random_frames_break_nothing(app_server):
         lane.public_id = public_id
         lane.cookie = app_server.login(lane.email, PASSWORD)
     log_start = len(worker.log())
-    tally = Tally()
+    started = time.monotonic()
+    player = Player(worker, lanes)
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=SCRIPTS,
         deadline=None,
         database=None,
-        # Each example is seconds of real sockets: report the script, don't shrink.
+        # The sockets play the scripts after Hypothesis has moved on: nothing
+        # fails inside an example, so there is nothing to shrink.
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(
-        st.lists(
-            script(FRAMES_PER_SOCKET, MAX_TEXT_PER_SOCKET),
-            min_size=LANES,
-            max_size=LANES,
-        )
-    )
-    def fuzz(scripts: list[Script]) -> None:
-        run_example(worker, lanes, scripts, tally)
+    @given(script(FRAMES_PER_SOCKET, TEXT_PER_SOCKET))
+    def draw(one: Script) -> None:
+        player.scripts.put(one)
 
-    started = time.monotonic()
-    fuzz()
-
+    try:
+        draw()
+    finally:
+        player.finish()
+    assert player.failures == []
+    played = player.played
+    frames = sum(len(one.script.frames) for one in played)
+    errors: dict[str, int] = {}
+    for one in played:
+        for code in one.errors:
+            errors[code] = errors.get(code, 0) + 1
+    refused = sum(refused_by_the_parser(f) for p in played for f in p.script.frames)
     records = app_server.conversation_records([lane.public_id for lane in lanes])
     stored = sum(len(record["items"]) for record in records.values())
     print(
-        f"\n{tally.frames} frames on {tally.sockets} sockets in "
-        f"{time.monotonic() - started:.0f} s; {tally.refused} refused by the parser; "
-        f"{stored} items stored; errors answered: {dict(sorted(tally.errors.items()))}"
+        f"\n{frames} frames on {len(played)} sockets in "
+        f"{time.monotonic() - started:.0f} s; {refused} refused by the parser; "
+        f"{stored} items stored; errors answered: {dict(sorted(errors.items()))}"
     )
-    assert tally.frames == TOTAL_FRAMES
+
+    assert frames == TOTAL_FRAMES
+    for one in played:
+        assert "internal_error" not in one.errors, one.script
+        # One error per refused frame at least: none was dropped unread.
+        refused_here = sum(map(refused_by_the_parser, one.script.frames))
+        assert len(one.errors) >= refused_here, (one.errors, one.script)
     # No traceback, no error log, no 500.
     added = worker.log()[log_start:]
     troubles = [
@@ -160,25 +186,23 @@ def test_ten_thousand_random_frames_break_nothing(app_server):
     assert troubles == []
     # Nothing stored that the user did not send.
     for lane in lanes:
-        items = records[lane.public_id]["items"]
-        typed = [
-            i["content"]
-            for i in items
-            if i["role"] == "user" and i["modality"] == "text"
-        ]
-        spoken = [
-            i["content"]
-            for i in items
-            if i["role"] == "user" and i["modality"] == "audio"
-        ]
-        assert set(typed) <= lane.sent_turns
-        if lane.mode == "text":
-            assert spoken == []
+        sent = {
+            turn
+            for one in played
+            if one.lane is lane
+            for turn in map(typed_turn, one.script.frames)
+            if turn is not None
+        }
+        users = [i for i in records[lane.public_id]["items"] if i["role"] == "user"]
+        typed = [i["content"] for i in users if i["modality"] == "text"]
+        spoken = [i["content"] for i in users if i["modality"] == "audio"]
+        assert set(typed) <= sent
+        assert lane.mode == "voice" or spoken == []
         assert all(SPOKEN.fullmatch(content) for content in spoken), spoken
-    # The worker, and each fuzzed conversation, still holds a conversation.
+    # Each fuzzed conversation still holds a conversation, on a fresh socket.
     asyncio.run(still_usable(worker, lanes))
     # Every code the socket sent is documented.
-    assert set(tally.errors) <= documented_error_codes()
+    assert set(errors) <= documented_error_codes()
 
 
 async def still_usable(worker, lanes: list[Lane]) -> None:
