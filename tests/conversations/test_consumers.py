@@ -318,10 +318,11 @@ async def test_takeover_from_a_dead_holder_succeeds_and_drops_its_channel(
 
 
 async def drain(layer, channel: str) -> list[dict]:
+    """Every message queued on `channel`: read until none comes for 0.3 s."""
     received = []
     with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(0.3):
-            while True:
+        while True:
+            async with asyncio.timeout(0.3):
                 received.append(await layer.receive(channel))
     return received
 
