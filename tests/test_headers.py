@@ -17,42 +17,9 @@ from django.test import Client
 from conversations import services
 from tests.conversations.admin_helpers import make_superuser
 from tests.conversations.session_factory import every_ending
+from tests.site_pages import ADMIN_PAGES, ANONYMOUS_PAGES, USER_PAGES
 
 pytestmark = pytest.mark.django_db
-
-ANONYMOUS_PAGES = [
-    "/accounts/login/",
-    "/accounts/signup/",
-    "/accounts/password/reset/",
-    "/accounts/password/reset/done/",
-    "/no/such/page/",
-]
-USER_PAGES = [
-    "/",
-    "/conversations/{id}/",
-    "/accounts/email/",
-    "/accounts/password/change/",
-    "/accounts/logout/",
-]
-ADMIN_PAGES = [
-    "/admin/",
-    "/admin/conversations/conversation/",
-    "/admin/conversations/conversation/operations/",
-    "/admin/conversations/conversation/{pk}/change/",
-    "/admin/conversations/conversation/{pk}/transcript/",
-    "/admin/conversations/conversation/{pk}/delete/",
-    "/admin/conversations/conversation/{pk}/history/",
-    "/admin/conversations/run/",
-    "/admin/conversations/runevent/",
-    "/admin/conversations/transcriptaccess/",
-    "/admin/accounts/user/",
-    "/admin/accounts/user/{user_pk}/change/",
-    "/admin/accounts/user/{user_pk}/password/",
-    "/admin/auth/group/",
-    "/admin/auth/group/add/",
-    "/admin/account/emailaddress/",
-    "/admin/password_change/",
-]
 
 
 class InlineCode(HTMLParser):

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.site_pages import ADMIN_PAGES, ANONYMOUS_PAGES, USER_PAGES
 
 from .helpers import (
     assistant_reply,
@@ -22,35 +23,6 @@ from .helpers import (
 pytestmark = pytest.mark.browser
 
 ADMIN = "root@example.com"
-ANONYMOUS_PAGES = [
-    "/accounts/login/",
-    "/accounts/signup/",
-    "/accounts/password/reset/",
-    "/no/such/page/",
-]
-SIGNED_IN_PAGES = [
-    "/",
-    "/conversations/new/",
-    "/conversations/{id}/",
-    "/accounts/email/",
-    "/accounts/password/change/",
-    "/accounts/logout/",
-    "/admin/",
-    "/admin/conversations/conversation/",
-    "/admin/conversations/conversation/operations/",
-    "/admin/conversations/conversation/{pk}/change/",
-    "/admin/conversations/conversation/{pk}/transcript/",
-    "/admin/conversations/conversation/{pk}/delete/",
-    "/admin/conversations/run/",
-    "/admin/conversations/runevent/",
-    "/admin/conversations/transcriptaccess/",
-    "/admin/accounts/user/",
-    "/admin/accounts/user/{user_pk}/change/",
-    "/admin/accounts/user/{user_pk}/password/",
-    "/admin/auth/group/add/",
-    "/admin/account/emailaddress/",
-    "/admin/password_change/",
-]
 
 
 @pytest.fixture
@@ -130,7 +102,7 @@ def test_every_page_loads_under_the_policy(
     wait_until_live(page)
     send_text(page, "A turn for the inspector to show")
     expect(assistant_reply(page, 1)).to_be_visible()
-    for url in SIGNED_IN_PAGES:
+    for url in USER_PAGES + ADMIN_PAGES:
         visit(page, url.format(**superuser))
     page.goto(f"/admin/conversations/conversation/{superuser['pk']}/change/")
     expect(page.locator("svg.timeline")).to_be_visible()
