@@ -2,11 +2,17 @@
 
 Input is PCM16 little-endian mono (16 kHz unless the MIME type says otherwise);
 output is PCM16 mono at 24 kHz, as the service sends it.
+
+Both run on the emulator's event loop for every stream it serves, so neither may
+cost much: the detector sums squares with ``map``, and the reply tone is computed
+once and sliced (every reply's tone is a prefix of the longest one).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
 import sys
 from array import array
@@ -59,11 +65,13 @@ class VoiceActivityDetector:
         frame_bytes = max(2, rate * FRAME_MS // 1000 * 2)
         usable = len(data) - len(data) % frame_bytes
         self._carry = data[usable:]
-        for start in range(0, usable, frame_bytes):
-            samples = array("h", data[start : start + frame_bytes])
-            if sys.byteorder == "big":
-                samples.byteswap()  # the wire is little-endian
-            rms = math.sqrt(sum(s * s for s in samples) / len(samples))
+        everything = array("h", data[:usable])
+        if sys.byteorder == "big":
+            everything.byteswap()  # the wire is little-endian
+        step = frame_bytes // 2
+        for start in range(0, len(everything), step):
+            samples = everything[start : start + step]
+            rms = math.sqrt(sum(map(operator.mul, samples, samples)) / len(samples))
             if rms >= SPEECH_RMS:
                 if not self._in_turn:
                     self._in_turn = True
@@ -98,12 +106,50 @@ def transcription(seconds: float) -> str:
     return f"spoken {seconds:.1f}s"
 
 
+def reply_samples(text: str) -> int:
+    """How many samples the reply tone of ``text`` lasts."""
+    seconds = max(0.5, len(text) * SECONDS_PER_CHARACTER)
+    return int(seconds * OUTPUT_RATE)
+
+
 def reply_tone(text: str, amplitude: int = 3000) -> bytes:
     """A soft 440 Hz tone whose length is proportional to the reply text."""
-    seconds = max(0.5, len(text) * SECONDS_PER_CHARACTER)
-    count = int(seconds * OUTPUT_RATE)
-    step = 2 * math.pi * 440 / OUTPUT_RATE
-    samples = array("h", (int(amplitude * math.sin(step * i)) for i in range(count)))
-    if sys.byteorder == "big":
-        samples.byteswap()
-    return samples.tobytes()
+    return _tone(amplitude).prefix(reply_samples(text))
+
+
+@functools.cache
+def tone_chunks(samples: int, chunk_samples: int) -> tuple[bytes, ...]:
+    """The default reply tone of ``samples`` samples, cut in chunks, kept."""
+    pcm = _tone(3000).prefix(samples)
+    size = chunk_samples * 2
+    return tuple(pcm[i : i + size] for i in range(0, len(pcm), size))
+
+
+class _Tone:
+    """One tone, computed sample by sample once and grown on demand."""
+
+    def __init__(self, amplitude: int) -> None:
+        self.amplitude = amplitude
+        self.samples = array("h")
+
+    def prefix(self, count: int) -> bytes:
+        have = len(self.samples)
+        if count > have:
+            # At least ten seconds at a time, so growing stays rare.
+            self._grow(max(count, have + 10 * OUTPUT_RATE))
+        head = self.samples[:count]
+        if sys.byteorder == "big":
+            head.byteswap()
+        return head.tobytes()
+
+    def _grow(self, count: int) -> None:
+        step = 2 * math.pi * 440 / OUTPUT_RATE
+        amplitude = self.amplitude
+        self.samples.extend(
+            int(amplitude * math.sin(step * i)) for i in range(len(self.samples), count)
+        )
+
+
+@functools.cache
+def _tone(amplitude: int) -> _Tone:
+    return _Tone(amplitude)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -437,9 +438,7 @@ class EmulatedConnection:
             await asyncio.sleep(self.config.reply_chunk_delay_s)
 
     async def _stream_audio(self, text: str) -> None:
-        pcm = audio.reply_tone(text)
-        chunk_bytes = int(audio.OUTPUT_RATE * AUDIO_CHUNK_S) * 2
-        chunks = [pcm[i : i + chunk_bytes] for i in range(0, len(pcm), chunk_bytes)]
+        chunks = _audio_frames(audio.reply_samples(text))
         words = text.split(" ")
         pieces = [w if i == len(words) - 1 else w + " " for i, w in enumerate(words)]
         transcribe = "output_audio_transcription" in self.setup
@@ -449,13 +448,7 @@ class EmulatedConnection:
             due = -(-len(pieces) * (index + 1) // len(chunks))
             piece = "".join(pieces[sent_pieces:due])
             sent_pieces = due
-            part = {
-                "inlineData": {
-                    "mimeType": audio.OUTPUT_MIME,
-                    "data": encode_base64(chunk),
-                }
-            }
-            await self.send({"serverContent": {"modelTurn": {"parts": [part]}}})
+            await self.link.send(chunk)
             if piece:
                 self._streamed += piece
                 if transcribe:
@@ -502,3 +495,22 @@ class EmulatedConnection:
             self.session.replies.append(partial)
             self.session.interrupted.append(True)
             self.session.context.append(Turn("model", partial))
+
+
+@functools.cache
+def _audio_frames(samples: int) -> tuple[bytes, ...]:
+    """The encoded modelTurn messages of a reply tone, built once per length.
+
+    Every reply's tone is the same sound cut at another length: encoding it
+    again for each reply cost the emulator's loop milliseconds per turn.
+    """
+    chunk_samples = int(audio.OUTPUT_RATE * AUDIO_CHUNK_S)
+    return tuple(
+        _audio_frame(chunk) for chunk in audio.tone_chunks(samples, chunk_samples)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _audio_frame(pcm: bytes) -> bytes:
+    part = {"inlineData": {"mimeType": audio.OUTPUT_MIME, "data": encode_base64(pcm)}}
+    return encode_server_message({"serverContent": {"modelTurn": {"parts": [part]}}})

@@ -76,6 +76,7 @@ def route(emulator: LiveEmulator, request: HttpRequest) -> HttpResponse:
         "/v1alpha/auth_tokens": ("POST", _mint),
         "/emulator/faults": ("POST", _faults),
         "/emulator/sessions": ("GET", _sessions),
+        "/emulator/loop_lag": ("GET", _loop_lag),
     }
     if request.path not in routes:
         return error(404, f"No route for {request.path}.")
@@ -114,3 +115,11 @@ def _faults(emulator: LiveEmulator, request: HttpRequest) -> HttpResponse:
 
 def _sessions(emulator: LiveEmulator, request: HttpRequest) -> HttpResponse:
     return HttpResponse(200, emulator.ground_truth())
+
+
+def _loop_lag(emulator: LiveEmulator, request: HttpRequest) -> HttpResponse:
+    """The loop lag since the last reset; ``?reset=1`` starts a new count."""
+    summary = emulator.loop_lag.summary()
+    if request.query.get("reset") == ["1"]:
+        emulator.loop_lag.reset()
+    return HttpResponse(200, summary)

@@ -21,8 +21,9 @@ from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFact
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
-from . import rest
+from . import audio, rest
 from .conversation import EmulatedConnection, Endpoint, PresentedCredential
+from .looplag import LoopLag
 from .state import EmulatedSession, HandleRegistry, TokenLedger
 from .websocket import WebSocketLink
 
@@ -94,6 +95,7 @@ class LiveEmulator:
         self._links: set[WebSocketLink] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cert_dir: tempfile.TemporaryDirectory[str] | None = None
+        self.loop_lag = LoopLag()
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -112,6 +114,9 @@ class LiveEmulator:
         self.port = self._server.sockets[0].getsockname()[1]
         scheme = "https" if self.config.tls else "http"
         self.base_url = f"{scheme}://{host}:{self.port}"
+        # Now, not at the first reply: computing the tone blocks the loop.
+        audio.reply_tone("")
+        self._spawn(self.loop_lag.run())
 
     async def stop(self) -> None:
         """Close the port, cut every socket and wait for every task to end."""
