@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
 
@@ -31,9 +31,23 @@ class Command(BaseCommand):
             "--handle-lifetime", type=float, default=defaults.handle_lifetime_s
         )
         parser.add_argument("--session-cap", type=float, default=defaults.session_cap_s)
+        parser.add_argument(
+            "--api-key",
+            action="append",
+            dest="api_keys",
+            metavar="KEY",
+            help=(
+                "An API key the emulator accepts; repeat for more. "
+                f"Default: {', '.join(sorted(defaults.api_keys))}."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        api_keys = options["api_keys"] or EmulatorConfig().api_keys
+        if any(not key.strip() for key in api_keys):
+            raise CommandError("--api-key needs a key that is not blank.")
         config = EmulatorConfig(
+            api_keys=frozenset(api_keys),
             connection_lifetime_s=options["connection_lifetime"],
             goaway_lead_s=options["goaway_lead"],
             handle_lifetime_s=options["handle_lifetime"],
@@ -47,6 +61,9 @@ class Command(BaseCommand):
         emulator = LiveEmulator(config)
         await emulator.start(host, port)
         self.stdout.write(f"Live emulator listening on {emulator.base_url}")
+        # The emulator's own keys, never a real one: they open nothing but it.
+        keys = ", ".join(sorted(config.api_keys))
+        self.stdout.write(f"Accepted API keys: {keys}")
         if emulator.certificate_path is not None:
             self.stdout.write(f"Self-signed certificate: {emulator.certificate_path}")
         self.stdout.flush()

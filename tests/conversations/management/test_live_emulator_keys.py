@@ -1,0 +1,94 @@
+"""`manage.py live_emulator --api-key`: the keys it accepts, said at start-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conversations.live.emulator.wire_client import (
+    open_session,
+    refused,
+    text_setup,
+    text_turn,
+    ws_url,
+)
+
+from .test_live_emulator import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+INVALID_KEY = (1007, "API key not valid. Please pass a valid API key.")
+
+
+@contextmanager
+def emulator_command(*args: str) -> Iterator[tuple[SimpleNamespace, list[str]]]:
+    """Run the command on a free port; yield where it listens and its first lines."""
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "live_emulator", "--port", str(port), *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        lines = [process.stdout.readline().strip() for _ in range(2)]
+        yield SimpleNamespace(port=port, base_url=f"http://127.0.0.1:{port}"), lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_the_default_key_is_printed_at_start_up():
+    with emulator_command() as (_, lines):
+        assert lines[1] == "Accepted API keys: emulator-key"
+
+
+def test_every_given_key_is_printed_at_start_up():
+    with emulator_command("--api-key", "beta-key", "--api-key", "alpha-key") as (
+        _,
+        lines,
+    ):
+        assert lines[1] == "Accepted API keys: alpha-key, beta-key"
+
+
+@pytest.mark.parametrize("key", ["alpha-key", "beta-key"])
+async def test_a_given_key_opens_a_session(key):
+    with emulator_command("--api-key", "alpha-key", "--api-key", "beta-key") as (
+        emulator,
+        _,
+    ):
+        ws = await open_session(ws_url(emulator, query=f"key={key}"), text_setup())
+        assert (await text_turn(ws, "hello")).startswith("Turn 1.")
+        await ws.close()
+
+
+async def test_the_default_key_is_refused_once_keys_are_given():
+    with emulator_command("--api-key", "alpha-key") as (emulator, _):
+        url = ws_url(emulator, query="key=emulator-key")
+        assert await refused(url, text_setup()) == INVALID_KEY
+
+
+async def test_the_default_key_opens_a_session_when_no_key_is_given():
+    with emulator_command() as (emulator, _):
+        ws = await open_session(ws_url(emulator), text_setup())
+        assert (await text_turn(ws, "hello")).startswith("Turn 1.")
+        await ws.close()
+
+
+def test_a_blank_key_is_refused_before_start_up():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "live_emulator", "--port", str(free_port()),
+         "--api-key", " "],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "--api-key" in result.stderr
