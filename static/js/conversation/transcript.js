@@ -4,18 +4,9 @@
 // caption of its role, or the bubble of its turn id. The elements are this
 // view's own: the page asks for what it needs through the methods below.
 
-const ROLE_LABELS = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
-const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
-  day: "numeric",
-  month: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-});
+import { formatTime } from "../clock.js";
 
-function formatTime(iso) {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : TIME_FORMAT.format(date);
-}
+const ROLE_LABELS = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 
 function nearBottom() {
   const root = document.scrollingElement || document.documentElement;
