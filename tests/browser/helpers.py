@@ -73,3 +73,59 @@ def set_visibility(page: Page, state: str) -> None:
         }""",
         state,
     )
+
+
+def start_outage(app_server) -> None:
+    """Cut the upstream and keep Live unreachable until `end_outage`.
+
+    Every token mint fails meanwhile, so each reconnect attempt fails fast and
+    the server backs off between them, as it would while Live is down.
+    """
+    app_server.fault({"action": "fail_token_mints", "count": 10_000})
+    app_server.fault({"action": "drop"})
+
+
+def end_outage(app_server) -> None:
+    """Let Live be reached again (after at most one more failed attempt)."""
+    app_server.fault({"action": "fail_token_mints", "count": 1})
+
+
+def toasts_shown(page: Page) -> list[dict]:
+    """Every notice the page showed so far: `{topic, kind, text, at}`."""
+    return page.evaluate("window.continuum.toasts")
+
+
+def statuses_shown(page: Page) -> list[str]:
+    """Every status the status line showed so far, in order."""
+    return [entry["status"] for entry in page.evaluate("window.continuum.statusLog")]
+
+
+# Everything a person can press or type into, and the newest message.
+COVERED_BY_TOASTS = """() => {
+  const visible = (element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== "hidden";
+  };
+  const controls = [
+    ...document.querySelectorAll("button, a[href], textarea, input, select, summary"),
+  ].filter((element) => visible(element) && !element.closest(".toast"));
+  const messages = [...document.querySelectorAll("#transcript li, [data-captions] li")];
+  const newest = messages.filter(visible).slice(-1);
+  const overlap = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const name = (element) =>
+    element.id || element.getAttribute("aria-label") || element.textContent.trim().slice(0, 40);
+  const covered = [];
+  for (const toast of document.querySelectorAll(".toast")) {
+    const box = toast.getBoundingClientRect();
+    for (const element of [...controls, ...newest]) {
+      if (overlap(box, element.getBoundingClientRect())) covered.push(name(element));
+    }
+  }
+  return covered;
+}"""
+
+
+def controls_covered_by_toasts(page: Page) -> list[str]:
+    """The controls (and the newest message) that a notice covers, by name."""
+    return page.evaluate(COVERED_BY_TOASTS)

@@ -30,5 +30,14 @@ export function exposeDiagnostics(page) {
     get pendingTurns() {
       return page.composer.pendingTurns;
     },
+    get toasts() {
+      return page.toasts.log.map((toast) => ({ ...toast }));
+    },
+    get speaking() {
+      return page.speaking.speaking;
+    },
+    get micLevel() {
+      return page.voice ? page.voice.level : 0;
+    },
   };
 }

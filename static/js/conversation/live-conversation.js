@@ -14,10 +14,18 @@ import { watchPageLifecycle } from "./page-lifecycle.js";
 import { PlaybackQueue } from "./playback.js";
 import { RunGate } from "./runs.js";
 import { ConversationSocket, socketUrl } from "./socket.js";
+import { SpeakingIndicator } from "./speaking.js";
 import { StatusIndicator } from "./status.js";
 import { Toaster } from "./toasts.js";
 import { TranscriptView, scrollToBottom } from "./transcript.js";
 import { VoiceControls } from "./voice.js";
+
+const NOTICES = {
+  restored: "Connection restored — nothing was lost.",
+  rebuilt: "Rebuilt from your saved conversation.",
+};
+// How long after Live comes back a restored context still belongs to that return.
+const CONTEXT_NOTICE_WINDOW_MS = 5000;
 
 export class LiveConversation {
   constructor(root, panel) {
@@ -34,9 +42,17 @@ export class LiveConversation {
       initialLastSeq: Number(root.dataset.lastSeq) || 0,
     });
     this.runs = new RunGate();
-    this.status = new StatusIndicator(panel.querySelector("#status"));
     this.toasts = new Toaster(panel.querySelector("#toasts"));
+    this.liveAt = 0;
+    // A context rebuilt from the transcript, to be told once Live shows.
+    this.rebuilt = false;
+    this.status = new StatusIndicator(panel.querySelector("#status"), {
+      onLive: (after) => this.onLive(after),
+      // Whatever was said about the connection no longer holds.
+      onTrouble: () => this.toasts.dismiss("connection"),
+    });
     this.playback = new PlaybackQueue({ sampleRate: 24000 });
+    this.speaking = new SpeakingIndicator(panel.querySelector("#speaking"), { panel });
     this.socket = new ConversationSocket(socketUrl(root.dataset.wsPath, window.location), {
       hello: () => ({ type: "hello", last_seq: this.transcript.lastSeq }),
     });
@@ -127,8 +143,11 @@ export class LiveConversation {
     this.handover.bind();
     this.final.bind(() => this.sendWhenOwner({ type: "resume" }));
     this.voice?.bind();
-    this.playback.addEventListener("speaking", () => (this.panel.dataset.speaking = "true"));
-    this.playback.addEventListener("idle", () => (this.panel.dataset.speaking = "false"));
+    this.playback.addEventListener("speaking", () => {
+      this.speaking.set(true);
+      this.toasts.dismiss("sound");
+    });
+    this.playback.addEventListener("idle", () => this.speaking.set(false));
     this.playback.addEventListener("blocked", () =>
       this.toasts.show("Sound is held back by the browser. Click anywhere on the page to hear replies.", {
         key: "sound",
@@ -199,21 +218,35 @@ export class LiveConversation {
     // asked again from its start, so its half captions and audio must go.
     this.transcript.clearCaptions();
     this.playback.flush();
-    if (this.handover.role !== "owner") return;
-    if (message.resumed && Number(message.run_id) >= 1) {
-      this.toasts.show(`Reconnected to Live (reconnection ${message.run_id}).`, { key: "session" });
-    }
   }
 
   onContextRestored(message) {
     const items = Array.isArray(message.items) ? message.items : [];
     for (const item of items) this.onItem(item);
-    const text =
-      message.source === "transcript"
-        ? "Context rebuilt from the saved transcript: Live starts fresh with the conversation so far."
-        : "Context restored: Live kept the conversation's memory.";
     this.panel.dataset.contextSource = message.source || "";
-    if (this.handover.role === "owner") this.toasts.show(text, { key: "context" });
+    // A new Live session seeded from the transcript is worth a word when Live
+    // comes back from an outage or a pause the user saw (the server says so
+    // just before it reports Live); after a reload or a blip it is not.
+    if (message.source !== "transcript" || this.handover.role !== "owner") return;
+    const calm = this.status.calm;
+    if (calm.shown?.status !== "connected") {
+      this.rebuilt = true;
+    } else if (!calm.holding && ["drop", "rest"].includes(calm.returnedFrom)) {
+      if (Date.now() - this.liveAt < CONTEXT_NOTICE_WINDOW_MS) this.showRecovered(NOTICES.rebuilt);
+    }
+  }
+
+  /** Live is on screen again (see calm.js): one word after an outage or a pause the user saw. */
+  onLive(after) {
+    this.liveAt = Date.now();
+    const rebuilt = this.rebuilt;
+    this.rebuilt = false;
+    if (rebuilt && after !== "first") this.showRecovered(NOTICES.rebuilt);
+    else if (after === "drop") this.showRecovered(NOTICES.restored);
+  }
+
+  showRecovered(text) {
+    this.toasts.show(text, { topic: "connection", timeoutMs: 6000 });
   }
 
   onItem(item) {
@@ -258,6 +291,7 @@ export class LiveConversation {
   silence() {
     this.voice?.stop();
     this.playback.flush();
+    this.speaking.stop();
   }
 
   end() {

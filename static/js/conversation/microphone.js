@@ -103,7 +103,8 @@ export class Microphone extends EventTarget {
     this.node.port.onmessage = (event) => {
       this.chunksSent += 1;
       this.onChunk(event.data.pcm);
-      this.dispatchEvent(new CustomEvent("level", { detail: event.data.peak }));
+      const { peak = 0, rms = 0 } = event.data;
+      this.dispatchEvent(new CustomEvent("level", { detail: { peak, rms } }));
     };
     // A muted path to the destination keeps the worklet pulled by the graph.
     this.sink = ctx.createGain();

@@ -2,15 +2,20 @@
 // the page's own socket is down, which then takes precedence. The countdown
 // sits outside the live region so screen readers hear changes, not ticks.
 // `paused` is the page's own word for a quiet conversation the server let rest.
+// What shows, and when, is calm.js's call: a drop that heals within a second
+// never shows.
+
+import { CalmStatus } from "./calm.js";
 
 const LABELS = {
   connecting: "Connecting…",
-  connected: "Live",
+  connected: "Live here",
   reconnecting: "Reconnecting…",
   disconnecting: "Ending…",
-  disconnected: "Disconnected",
+  disconnected: "Not live",
   paused: "Paused",
 };
+const LIVE_ELSEWHERE = "Live on another device";
 
 const DISCONNECTED_DETAILS = {
   user: "You ended this conversation.",
@@ -19,8 +24,27 @@ const DISCONNECTED_DETAILS = {
   error: "The connection to Live failed.",
 };
 
+/**
+ * What the line says for a status: `{ label, detail }`. `elsewhere`: the live
+ * session belongs to another device or tab. No attempt counts: they mean
+ * nothing to a person.
+ */
+export function statusText({ status, reason, elsewhere = false, offline = false }) {
+  let label = Object.hasOwn(LABELS, status) ? LABELS[status] : LABELS.connecting;
+  let detail = "";
+  if (offline) detail = "You're offline. Waiting for the network…";
+  else if (status === "disconnected" && Object.hasOwn(DISCONNECTED_DETAILS, reason)) {
+    detail = DISCONNECTED_DETAILS[reason];
+  }
+  else if (status === "paused") detail = "Quiet for a while. Type or talk to carry on.";
+  if (elsewhere && status === "connected") label = LIVE_ELSEWHERE;
+  else if (elsewhere && status !== "disconnected" && !offline) detail = "on another device";
+  return { label, detail };
+}
+
 export class StatusIndicator {
-  constructor(root) {
+  /** `onLive(after)` and `onTrouble(view)`: see calm.js. */
+  constructor(root, { onLive, onTrouble, graceMs } = {}) {
     this.root = root;
     this.root.replaceChildren();
     this.label = document.createElement("span");
@@ -37,12 +61,13 @@ export class StatusIndicator {
     this.retryAt = 0;
     this.timer = null;
     this.log = [];
+    this.calm = new CalmStatus({ onShow: (view) => this.paint(view), onLive, onTrouble, graceMs });
     this.render();
   }
 
   setUpstream(message) {
     this.upstream = {
-      status: LABELS[message.status] ? message.status : "connecting",
+      status: Object.hasOwn(LABELS, message.status) ? message.status : "connecting",
       attempt: message.attempt,
       reason: message.reason,
       retryAt: message.retry_in_ms != null ? Date.now() + Number(message.retry_in_ms) : 0,
@@ -68,36 +93,43 @@ export class StatusIndicator {
   render() {
     let status;
     let layer;
-    let detail = "";
     let retryAt = 0;
     const browser = this.browser;
     if (browser.state === "stopped" || (browser.state === "open" && browser.online)) {
       layer = "live";
       status = this.upstream.status;
-      if (status === "reconnecting") {
-        if (this.upstream.attempt) detail = `attempt ${this.upstream.attempt}`;
-        retryAt = this.upstream.retryAt;
-      } else if (status === "disconnected") {
-        detail = DISCONNECTED_DETAILS[this.upstream.reason] || "";
-      } else if (status === "paused") {
-        detail = "Quiet for a while. Type or talk to carry on.";
-      }
-      if (this.elsewhere && status !== "disconnected") detail = "on another device";
+      if (status === "reconnecting") retryAt = this.upstream.retryAt;
     } else {
       layer = "page";
       const retrying = browser.attempt > 1 || browser.state !== "connecting";
       status = retrying || !browser.online ? "reconnecting" : "connecting";
-      if (!browser.online) detail = "You're offline. Waiting for the network…";
-      else if (status === "reconnecting") detail = `to Continuum, attempt ${browser.attempt}`;
       retryAt = browser.retryAt;
     }
-    this.root.dataset.status = status;
-    this.root.dataset.layer = layer;
-    if (this.upstream.reason) this.root.dataset.reason = this.upstream.reason;
-    else delete this.root.dataset.reason;
-    this.label.textContent = LABELS[status];
+    const reason = layer === "live" ? this.upstream.reason : undefined;
+    const { label, detail } = statusText({
+      status,
+      reason,
+      elsewhere: this.elsewhere && layer === "live",
+      offline: layer === "page" && !browser.online,
+    });
+    const attempt = layer === "live" ? this.upstream.attempt : browser.attempt;
+    this.calm.want({ status, layer, label, detail, reason, attempt, retryAt, elsewhere: this.elsewhere });
+  }
+
+  /** Show a view (calm.js decides which, and when). */
+  paint(view) {
+    const { status, layer, label, detail, reason, attempt } = view;
+    const root = this.root;
+    root.dataset.status = status;
+    root.dataset.layer = layer;
+    root.dataset.where = view.elsewhere ? "elsewhere" : "here";
+    if (reason) root.dataset.reason = reason;
+    else delete root.dataset.reason;
+    if (attempt) root.dataset.attempt = String(attempt);
+    else delete root.dataset.attempt;
+    this.label.textContent = label;
     this.detail.textContent = detail;
-    this.retryAt = retryAt;
+    this.retryAt = view.retryAt;
     this.tick();
     const last = this.log[this.log.length - 1];
     if (!last || last.status !== status || last.layer !== layer) {

@@ -1,7 +1,10 @@
 // Voice controls of a voice conversation: the Talk button, the microphone's
-// state line, and the microphone pausing while the page is in the background
-// (phones cut the microphone of pages nobody can see) and coming back after.
+// state line and level meter, and the microphone pausing while the page is in
+// the background (phones cut the microphone of pages nobody can see) and
+// coming back after. The meter is for the eyes only: the state line says
+// "Listening" once, and screen readers are not told every level.
 
+import { levelFromRms, smoothLevel } from "./level.js";
 import { Microphone } from "./microphone.js";
 
 const MIC_TEXT = {
@@ -37,8 +40,10 @@ export class VoiceControls {
       button: find("#mic"),
       label: find("#mic-label"),
       stateLine: find("#mic-state"),
+      meter: find("#mic-level"),
       background: find("#background-note"),
     };
+    this.level = 0;
     this.panel = panel;
     this.toasts = toasts;
     this.send = send;
@@ -59,9 +64,19 @@ export class VoiceControls {
     const { button } = this.elements;
     button.addEventListener("click", () => this.toggle());
     this.mic.addEventListener("statechange", (event) => this.onState(event.detail));
-    this.mic.addEventListener("level", (event) => {
-      button.style.setProperty("--mic-level", Math.min(1, event.detail * 2).toFixed(2));
-    });
+    this.mic.addEventListener("level", (event) => this.showLevel(levelFromRms(event.detail.rms)));
+  }
+
+  /** Move the meter towards `target` (0…1); 0 resets it at once. */
+  showLevel(target) {
+    this.level = target === 0 && this.mic.state !== "live" ? 0 : smoothLevel(this.level, target);
+    const value = this.level.toFixed(2);
+    this.elements.button.style.setProperty("--mic-level", value);
+    const { meter } = this.elements;
+    if (meter) {
+      meter.style.setProperty("--level", value);
+      meter.dataset.level = value;
+    }
   }
 
   async toggle() {
@@ -101,10 +116,12 @@ export class VoiceControls {
     this.panel.dataset.mic = state;
     if (state === "live") {
       this.send({ type: "mic", state: "live" });
+      // What the notice said (stopped, blocked) is over.
+      this.toasts.dismiss("mic");
     } else if (previous === "live") {
       this.send({ type: "audio.end" });
       this.send({ type: "mic", state: "paused" });
-      button.style.setProperty("--mic-level", "0");
+      this.showLevel(0);
       if (state === "paused" && !this.pausedForBackground) {
         this.toasts.show("The microphone stopped. Press Talk to carry on.", { kind: "warning", key: "mic" });
       }

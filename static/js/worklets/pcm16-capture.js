@@ -4,6 +4,9 @@
 // Downsampling averages the input samples that fall into each output period
 // (a box filter), which keeps aliasing low enough for speech without a
 // heavier FIR filter; the fractional step keeps long runs drift-free.
+//
+// Each chunk carries its peak and RMS, which the page's level meter shows:
+// measured here on the samples already captured, so the meter needs nothing more.
 
 class Pcm16CaptureProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -18,6 +21,7 @@ class Pcm16CaptureProcessor extends AudioWorkletProcessor {
     this.chunk = new Int16Array(this.chunkSamples);
     this.filled = 0;
     this.peak = 0;
+    this.squares = 0;
     this.sum = 0;
     this.count = 0;
     this.position = 0;
@@ -57,6 +61,7 @@ class Pcm16CaptureProcessor extends AudioWorkletProcessor {
     const clamped = Math.max(-1, Math.min(1, value));
     const magnitude = Math.abs(clamped);
     if (magnitude > this.peak) this.peak = magnitude;
+    this.squares += clamped * clamped;
     this.chunk[this.filled] = clamped < 0 ? clamped * 0x8000 : clamped * 0x7fff;
     this.filled += 1;
     if (this.filled === this.chunkSamples) this.flush();
@@ -65,9 +70,11 @@ class Pcm16CaptureProcessor extends AudioWorkletProcessor {
   flush() {
     if (this.filled === 0) return;
     const pcm = this.chunk.slice(0, this.filled).buffer;
-    this.port.postMessage({ pcm, peak: this.peak }, [pcm]);
+    const rms = Math.sqrt(this.squares / this.filled);
+    this.port.postMessage({ pcm, peak: this.peak, rms }, [pcm]);
     this.filled = 0;
     this.peak = 0;
+    this.squares = 0;
   }
 }
 
