@@ -104,7 +104,8 @@ def statuses_shown(page: Page) -> list[str]:
 COVERED_BY_TOASTS = """() => {
   const visible = (element) => {
     const box = element.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== "hidden";
+    const shown = getComputedStyle(element).visibility !== "hidden";
+    return shown && box.width > 0 && box.height > 0;
   };
   const controls = [
     ...document.querySelectorAll("button, a[href], textarea, input, select, summary"),
@@ -114,10 +115,12 @@ COVERED_BY_TOASTS = """() => {
   const overlap = (a, b) =>
     a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   const name = (element) =>
-    element.id || element.getAttribute("aria-label") || element.textContent.trim().slice(0, 40);
+    element.id || element.getAttribute("aria-label") || element.textContent.trim();
   const covered = [];
   for (const toast of document.querySelectorAll(".toast")) {
     const box = toast.getBoundingClientRect();
+    // A notice nobody can see covers nothing, and tells nothing either.
+    if (box.top < 0 || box.bottom > window.innerHeight) covered.push("(off screen)");
     for (const element of [...controls, ...newest]) {
       if (overlap(box, element.getBoundingClientRect())) covered.push(name(element));
     }
