@@ -28,7 +28,7 @@ async def test_asgi_application_serves_pages_and_asks_for_login():
     assert home.status_code == HTTPStatus.FOUND
     assert home.headers["location"].startswith("/accounts/login/")
     assert login.status_code == HTTPStatus.OK
-    assert "Sign In" in login.text
+    assert "<h1>Sign in</h1>" in login.text
 
 
 @pytest.mark.parametrize("template", ["400.html", "403.html", "404.html", "500.html"])
