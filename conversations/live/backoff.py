@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class RetryDelays(Protocol):
+    """A reconnect policy: how long to wait before retry number `attempt`."""
+
+    def delay(self, attempt: int) -> float: ...
 
 
 @dataclass

@@ -35,7 +35,7 @@ import httpx
 
 from . import protocol
 from .attempts import Attempt, Ended, SeedProvider, how_it_ended, open_next
-from .backoff import Backoff
+from .backoff import Backoff, RetryDelays
 from .client import LiveConnection
 from .closecodes import CloseAction
 from .config import LiveConfig
@@ -98,7 +98,9 @@ class LiveSession:
         first_run_id: int = 0,
         seed_provider: SeedProvider | None = None,
         http_client: httpx.AsyncClient | None = None,
+        backoff: RetryDelays | None = None,
     ) -> None:
+        """`backoff` replaces the configured policy (benchmarks compare others)."""
         if handle_issued_at is not None and handle_issued_at.tzinfo is None:
             raise ValueError("handle_issued_at must be timezone-aware")
         self.config = config
@@ -110,7 +112,9 @@ class LiveSession:
         self._seed_provider = seed_provider
         self._http = http_client
         self._owns_http = http_client is None
-        self._backoff = Backoff(config.base_delay_s, config.max_delay_s)
+        self._backoff: RetryDelays = backoff or Backoff(
+            config.base_delay_s, config.max_delay_s
+        )
         self._failures = 0
         self._uplink = Uplink()
         self._goaway = GoAwayRotation(config.goaway_margin_s, self._rotate)

@@ -15,9 +15,11 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -91,6 +93,9 @@ class Stage:
     emulator_url: str
     emulator: subprocess.Popen[str]
     workers_env: dict[str, str] = field(default_factory=dict)
+    # One client for every call: making one costs tens of ms (its TLS context),
+    # which would count in the time a fault takes.
+    http: httpx.Client = field(default_factory=httpx.Client)
 
     @property
     def workers(self) -> list[Worker]:
@@ -116,12 +121,16 @@ class Stage:
     def emulator_lag(self, reset: bool = True) -> dict[str, float]:
         """The emulator's own loop lag since the last reset (and reset it)."""
         query = "?reset=1" if reset else ""
-        return httpx.get(f"{self.emulator_url}/emulator/loop_lag{query}").json()
+        return self.http.get(f"{self.emulator_url}/emulator/loop_lag{query}").json()
 
     def fault(self, fault: dict[str, object]) -> dict[str, object]:
-        response = httpx.post(f"{self.emulator_url}/emulator/faults", json=fault)
+        response = self.http.post(f"{self.emulator_url}/emulator/faults", json=fault)
         response.raise_for_status()
         return response.json()
+
+    def emulator_sessions(self) -> dict[str, Any]:
+        """The emulator's ground truth: each Live session's turns and replies."""
+        return self.http.get(f"{self.emulator_url}/emulator/sessions").json()
 
     def logged_errors(self) -> list[str]:
         """Error lines the workers logged (each with its worker's port)."""
@@ -183,6 +192,8 @@ def stage(
             env = {
                 **worker_env(SoakOptions(conversations=users, turns=turns)),
                 "LIVE_API_BASE": url,
+                # Every worker of the stage in the same channel-layer namespace.
+                "CONTINUUM_TEST_LAYER_PREFIX": f"bench-{uuid.uuid4().hex[:12]}",
                 **(extra_env or {}),
             }
             server = BenchServer(
@@ -194,7 +205,8 @@ def stage(
                 for _ in range(workers):
                     server.start_worker()
                 server.create_user(EMAIL, PASSWORD)
-                yield Stage(server, url, emulator, env)
+                with httpx.Client() as http:
+                    yield Stage(server, url, emulator, env, http)
             finally:
                 server.stop()
     finally:
