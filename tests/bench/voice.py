@@ -240,7 +240,11 @@ async def bench(args: argparse.Namespace, tmp_dir: Path) -> int:
     sizes = sorted(args.users)
     print(f"load average (1, 5, 15 min) at the start: {load_average()}", flush=True)
     with stage(
-        tmp_dir, workers=args.workers, users=max(sizes), profile=args.profile
+        tmp_dir,
+        workers=args.workers,
+        users=max(sizes),
+        profile=args.profile,
+        reply_chunk_delay_s=args.reply_chunk_delay,
     ) as stage_:
         ids = stage_.server.create_conversations(EMAIL, ["voice"] * max(sizes))
         cookies = [stage_.login(worker) for worker in stage_.workers]
@@ -285,6 +289,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2, help="per path and N")
+    parser.add_argument(
+        "--reply-chunk-delay",
+        type=float,
+        default=0.02,
+        help="seconds between the emulator's 100 ms reply chunks",
+    )
     parser.add_argument("--profile", action="store_true", help="sample the worker")
     parser.add_argument(
         "--quick", action="store_true", help="N=5,25, one round of 2 turns"

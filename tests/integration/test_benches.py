@@ -1,0 +1,44 @@
+"""The voice and recovery benchmarks, short: they run, judge, and count no defect.
+
+No timing is asserted (the machine is shared); the counts that must be zero are.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.harness import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run_bench(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    output = result.stdout
+    assert result.returncode in (0, 1), output + result.stderr[-4000:]
+    assert "\nverdict: " in output, output + result.stderr[-4000:]
+    return output
+
+
+def test_voice_bench_runs_and_gives_a_verdict():
+    output = run_bench("tests.bench.voice", "--users", "5", "--turns", "2")
+    assert "errors logged 0, turns with no reply 0, sockets not opened 0, " in output
+    assert "error events to pages 0" in output
+
+
+def test_recovery_bench_runs_and_gives_a_verdict():
+    output = run_bench("tests.bench.recovery", "--quick")
+    assert (
+        "errors logged 0, conversations not back 0, utterances lost 0, "
+        "answered twice 0" in output
+    ), output
