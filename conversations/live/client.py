@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -30,6 +32,21 @@ logger = logging.getLogger(__name__)
 
 # Close code and reason used for failures detected on this side (no close frame).
 NO_CLOSE_FRAME = 1006
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The trusted CA certificates, loaded once per process.
+
+    Loading them takes tens of milliseconds, on the event loop: once per session
+    it was paid by every upstream a worker opened (SSL_CERT_FILE is read once).
+    """
+    return httpx.create_ssl_context()
+
+
+def http_client() -> httpx.AsyncClient:
+    """An HTTP client (for token mints) on the CA certificates loaded once."""
+    return httpx.AsyncClient(verify=tls_context())
 
 
 class ConnectFailed(Exception):

@@ -36,7 +36,7 @@ import httpx
 from . import protocol
 from .attempts import Attempt, Ended, SeedProvider, how_it_ended, open_next
 from .backoff import Backoff, RetryDelays
-from .client import LiveConnection
+from .client import LiveConnection, http_client
 from .closecodes import CloseAction
 from .config import LiveConfig
 from .events import (
@@ -301,7 +301,7 @@ class LiveSession:
 
     async def _connect(self) -> Attempt | Ended:
         if self._http is None:
-            self._http = httpx.AsyncClient()
+            self._http = http_client()
         return await open_next(
             self.config,
             self._http,

@@ -167,3 +167,17 @@ async def test_an_attempt_cancelled_during_setup_closes_its_socket():
                 await attempt
             async with asyncio.timeout(5):
                 await closed.wait()
+
+
+async def test_http_clients_share_certificates_loaded_once(monkeypatch):
+    from conversations.live import client as client_module
+
+    client_module.tls_context()
+    loads = []
+    monkeypatch.setattr(
+        client_module.httpx, "create_ssl_context", lambda: loads.append(1)
+    )
+    clients = [client_module.http_client() for _ in range(3)]
+    for http in clients:
+        await http.aclose()
+    assert loads == []
