@@ -34,7 +34,13 @@ def open_conversation(page: Page, public_id: str) -> None:
 
 def wait_until_live(page: Page) -> None:
     expect(page.locator("#status")).to_have_attribute("data-status", "connected")
-    wait_for_js(page, "window.continuum && window.continuum.role === 'owner'")
+    # The status line keeps showing Live through a drop shorter than a second,
+    # so the page's own socket and role say whether it is really back.
+    wait_for_js(
+        page,
+        "window.continuum && window.continuum.socket === 'open'"
+        " && window.continuum.role === 'owner'",
+    )
 
 
 def send_text(page: Page, text: str) -> None:

@@ -32,6 +32,9 @@ export class SpeakingIndicator {
   }
 
   render(speaking) {
+    // Unchanged, the live region is left alone: writing the same text again
+    // would have it announced again.
+    if (speaking === this.speaking) return;
     this.speaking = speaking;
     if (this.panel) this.panel.dataset.speaking = speaking ? "true" : "false";
     if (!this.element) return;
