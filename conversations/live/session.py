@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -53,7 +52,6 @@ from .events import (
     Status,
     StopReason,
     TurnId,
-    UserTurnSent,
     WarningKind,
 )
 from .ledger import Handle, Ledger
@@ -71,9 +69,10 @@ from .protocol import (
 )
 from .reporter import Reporter
 from .rotation import GoAwayRotation, SessionCapWarning
-from .timers import CloseRequest, OneShot
+from .timers import CloseRequest
 from .tokens import fingerprint
 from .uplink import Uplink
+from .user_input import UserInput
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +120,12 @@ class LiveSession:
         self._cap = SessionCapWarning(
             config, lambda detail: self._report.warn(WarningKind.SESSION_CAP, detail)
         )
-        self._held_turns = OneShot()  # typed turns waiting for speech to settle
-        self._audio_gap_reported = False
+        self._input = UserInput(
+            self._ledger,
+            self._uplink,
+            self._report,
+            rotating=lambda: self._goaway.announced,
+        )
         self._closed_by_user = False
         self._close_reason = StopReason.USER
         self._close_request = CloseRequest()
@@ -164,12 +167,7 @@ class LiveSession:
         back in `UserTurnSent` and in the ids passed to `seed_provider`.
         """
         self._check_open()
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError("a user turn needs non-empty text")
-        turn_id = uuid.uuid4().hex if turn_id is None else turn_id
-        self._ledger.queue_text(turn_id, text)
-        await self._pump()
-        return turn_id
+        return await self._input.text(text, turn_id)
 
     async def send_audio(self, pcm16_16khz: bytes) -> bool:
         """Send PCM16 mono 16 kHz audio; returns whether it was sent now.
@@ -178,10 +176,7 @@ class LiveSession:
         at most the ledger's `max_replay_s`) and goes to the next connection.
         """
         self._check_open()
-        if not isinstance(pcm16_16khz, bytes | bytearray) or len(pcm16_16khz) % 2:
-            raise ValueError("audio must be PCM16 bytes (an even number of bytes)")
-        if not pcm16_16khz:
-            return False
+        return await self._input.audio(pcm16_16khz)
         pcm = bytes(pcm16_16khz)
         now = time.monotonic()
         kept_all = self._ledger.audio(pcm, now)
@@ -202,8 +197,7 @@ class LiveSession:
     async def end_audio(self) -> bool:
         """Tell Live the microphone stopped (`audioStreamEnd`); return whether sent."""
         self._check_open()
-        self._ledger.audio_ended()
-        return await self._uplink.send(protocol.build_audio_stream_end())
+        return await self._input.audio_ended()
 
     async def send_tool_response(self, responses: Sequence[FunctionResponse]) -> bool:
         """Answer a `ToolCall`; returns whether it was sent.
@@ -212,15 +206,7 @@ class LiveSession:
         so while the upstream is away the response is dropped with a warning.
         """
         self._check_open()
-        if not responses:
-            raise ValueError("no function responses given")
-        if await self._uplink.send(protocol.build_tool_response(responses)):
-            return True
-        await self._report.warn(
-            WarningKind.TOOL_RESPONSE_DROPPED,
-            "tool response dropped: its connection is gone",
-        )
-        return False
+        return await self._input.tool_response(responses)
 
     def forget_handle(self) -> None:
         """Do not resume with the newest handle: the next connection restores."""
@@ -243,7 +229,7 @@ class LiveSession:
                 await self._supervisor
         self._goaway.cancel()
         self._cap.cancel()
-        self._held_turns.cancel()
+        self._input.cancel()
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -314,7 +300,7 @@ class LiveSession:
         connection = attempt.connection
         run_id = self._next_run_id
         self._next_run_id += 1
-        self._audio_gap_reported = False
+        self._input.connection_opened()
         if self._closed_by_user:
             # close() ran while the attempt was finishing.
             await connection.close(*CLIENT_CLOSE)
@@ -334,7 +320,7 @@ class LiveSession:
             if attempt.began == Began.RESTORED_FROM_TRANSCRIPT:
                 await self._report.emit(ContextRestored(ContextSource.TRANSCRIPT))
         await self._uplink.open(attempt.seed, self._ledger)
-        await self._pump()
+        await self._input.pump()
 
         async for event in connection.events():
             await self._on_server_event(connection, event)
@@ -387,7 +373,7 @@ class LiveSession:
             self._failures = 0
         await self._report.emit(event)
         if isinstance(event, TurnComplete):
-            await self._pump()
+            await self._input.pump()
         if isinstance(event, GoAway | TurnComplete):
             await self._goaway.at_turn_boundary(connection, self._ledger.idle)
 
@@ -424,26 +410,6 @@ class LiveSession:
     async def _rotate(self, connection: LiveConnection) -> None:
         if self._uplink.connection is connection:
             await self._uplink.close(EndReason.GOAWAY, 1000, "rotating after goAway")
-
-    # --- sending -------------------------------------------------------------------
-    async def _pump(self) -> None:
-        """Send the next typed turn if Live is ready and every earlier one answered."""
-        if self._goaway.announced:
-            return  # the next connection takes it
-        now = time.monotonic()
-        turn = await self._uplink.send_next_turn(self._ledger, now)
-        if turn is not None:
-            await self._report.emit(
-                UserTurnSent(turn.turn_id, turn.text, turn.sends > 1)
-            )
-            return
-        settles_in = self._ledger.speech_settles_in(now)
-        if settles_in > 0 and not self._held_turns.scheduled:
-            self._held_turns.start(settles_in, self._pump_when_settled)
-
-    async def _pump_when_settled(self) -> None:
-        self._held_turns.cancel()
-        await self._pump()
 
     # --- helpers -------------------------------------------------------------------
     def _check_open(self) -> None:
