@@ -27,3 +27,11 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.setdefault(  # noqa: F405
 # Live servers started by the tests serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Parallel test processes share one Redis: each keeps its groups (user groups are
+# named by user id, which every test database starts from 1) under its own prefix,
+# which the test servers it starts inherit.
+if CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer":  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ.setdefault(  # noqa: F405
+        "CONTINUUM_TEST_LAYER_PREFIX", f"test-{uuid.uuid4().hex[:12]}"
+    )

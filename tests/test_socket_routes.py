@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from channels.testing import WebsocketCommunicator
 
@@ -12,11 +10,13 @@ from tests.conversations.sockets import HOST, ORIGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Fixed ids: parallel test processes must collect the same parameters.
+SOME_ID = "3f2b9c1e-8d4a-4c6e-9b7f-2a1d5e8c0f34"
 UNKNOWN_PATHS = [
     "/ws/conversations/xyz/",
-    f"/ws/conversations/{str(uuid.uuid4()).upper()}/",
-    f"/ws/conversations/{uuid.uuid4()}",  # no trailing slash
-    f"/ws/conversations/{uuid.uuid4()}/extra/",
+    f"/ws/conversations/{SOME_ID.upper()}/",
+    f"/ws/conversations/{SOME_ID}",  # no trailing slash
+    f"/ws/conversations/{SOME_ID}/extra/",
     "/ws/",
     "/",
 ]
