@@ -100,9 +100,7 @@ def test_no_label_ends_in_a_colon(new_context, phone, path):
     assert all(is_sentence_case(label) for label in labels), labels
 
 
-def test_no_label_of_the_password_change_ends_in_a_colon(
-    new_context, user_email, phone
-):
+def test_the_password_change_labels_read_plainly(new_context, user_email, phone):
     page = new_context(user_email, phone=phone).new_page()
     page.goto("/accounts/password/change/")
     assert texts(page, "main label") == [
