@@ -181,3 +181,25 @@ async def test_http_clients_share_certificates_loaded_once(monkeypatch):
     for http in clients:
         await http.aclose()
     assert loads == []
+
+
+def test_websocket_masks_come_from_few_system_calls(monkeypatch):
+    import os
+
+    import websockets.frames
+
+    from conversations.live import client as client_module
+
+    calls = []
+    real = os.urandom
+
+    def urandom(count: int) -> bytes:
+        calls.append(count)
+        return real(count)
+
+    monkeypatch.setattr(client_module.os, "urandom", urandom)
+    masks = client_module.MaskBytes()
+    drawn = [masks.token_bytes(4) for _ in range(1000)]
+    assert len(calls) == 1
+    assert len(set(drawn)) > 990
+    assert isinstance(websockets.frames.secrets, client_module.MaskBytes)
