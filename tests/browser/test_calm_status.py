@@ -147,3 +147,46 @@ def test_an_outage_shows_the_countdown_then_one_notice_that_covers_nothing(
     )
     send_text(page, "What number was it?")
     expect(last_reply(page)).to_contain_text('You said "What number was it?"')
+
+
+DOT_COLOUR = "el => getComputedStyle(el, '::before').backgroundColor"
+
+
+@SIZES
+def test_the_status_says_where_the_conversation_is_live(
+    app_server, user_email, new_context, page_errors, phone
+):
+    public_id = app_server.create_conversation(user_email, "Where", mode="text")
+    first = new_context(user_email).new_page()
+    watch_errors(first, page_errors)
+    open_conversation(first, public_id)
+    wait_until_live(first)
+    here = first.locator("#status")
+    expect(here).to_contain_text("Live here")
+    expect(here).to_have_attribute("data-where", "here")
+
+    second = new_context(user_email, phone=phone).new_page()
+    watch_errors(second, page_errors)
+    open_conversation(second, public_id)
+    elsewhere = second.locator("#status")
+    expect(elsewhere).to_have_attribute("data-where", "elsewhere")
+    expect(elsewhere).to_have_attribute("data-status", "connected")
+    expect(elsewhere).to_contain_text("Live on another device")
+    expect(elsewhere).not_to_contain_text("Live here")
+    # Not the green dot of "live here": a ring in another colour.
+    assert elsewhere.evaluate(DOT_COLOUR) != here.evaluate(DOT_COLOUR)
+    assert elsewhere.evaluate("el => getComputedStyle(el).color") != here.evaluate(
+        "el => getComputedStyle(el).color"
+    )
+
+    second.get_by_role("button", name="Continue here").click()
+    wait_until_live(second)
+    expect(elsewhere).to_contain_text("Live here")
+    expect(here).to_contain_text("Live on another device")
+    expect(first.get_by_role("button", name="Take it back")).to_be_visible()
+    # A takeover is no outage: neither page says the connection was restored.
+    second.wait_for_timeout(1200)
+    for page in (first, second):
+        assert all(
+            "Connection restored" not in shown["text"] for shown in toasts_shown(page)
+        )

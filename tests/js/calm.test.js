@@ -128,3 +128,33 @@ describe("CalmStatus", () => {
     assert.deepEqual(record.live, ["first", "rest"]);
   });
 });
+
+describe("CalmStatus and where the conversation is live", () => {
+  it("shows a takeover's connecting at once and says nothing when it is live here", () => {
+    const { calm, record } = calmStatus();
+    calm.want({ status: "connected", elsewhere: true });
+    calm.want({ status: "connecting", elsewhere: false });
+    assert.deepEqual(record.shown, ["connected", "connecting"]);
+    calm.want({ status: "connected", elsewhere: false });
+    assert.deepEqual(record.live, ["first", "rest"]);
+  });
+
+  it("still hides a blip of the device that holds the conversation", () => {
+    const { calm, record, advance } = calmStatus();
+    calm.want({ status: "connected", elsewhere: true });
+    calm.want({ status: "reconnecting", elsewhere: true });
+    calm.want({ status: "connected", elsewhere: true });
+    advance(DROP_GRACE_MS);
+    assert.ok(record.shown.every((status) => status === "connected"));
+  });
+
+  it("takes a drop that ends on another device as no drop of this one", () => {
+    const { calm, record, advance } = calmStatus();
+    calm.want({ status: "connected", elsewhere: false });
+    calm.want({ status: "reconnecting", elsewhere: false });
+    advance(DROP_GRACE_MS);
+    calm.want({ status: "connecting", elsewhere: true });
+    calm.want({ status: "connected", elsewhere: true });
+    assert.deepEqual(record.live, ["first", "rest"]);
+  });
+});

@@ -5,7 +5,8 @@
 // recovery nobody saw, only worries people. So a status that may heal by
 // itself (connecting, reconnecting) waits `graceMs` when it follows Live; if
 // Live is back by then, nothing was shown and nothing is said. Anything else
-// (paused, ending, ended) shows at once.
+// (paused, ending, ended) shows at once, and so does any change of where the
+// conversation is live (`view.elsewhere`): a takeover is not a drop.
 //
 // Each time Live comes back on screen, `onLive(after)` says from what:
 //   "first"  the page's first Live (a first visit or a reload): nothing to say
@@ -43,6 +44,8 @@ export class CalmStatus {
     this.away = null;
     // What the latest Live came back from: "first", "blip", "drop" or "rest".
     this.returnedFrom = null;
+    // Where the latest Live was: true when on another device or tab.
+    this.livePlace = false;
   }
 
   /** Whether a drop is being kept off the screen right now. */
@@ -54,7 +57,8 @@ export class CalmStatus {
   want(view) {
     this.wanted = view;
     const live = this.shown?.status === "connected";
-    if (live && MAY_HEAL.has(view.status)) {
+    const samePlace = Boolean(view.elsewhere) === Boolean(this.shown?.elsewhere);
+    if (live && samePlace && MAY_HEAL.has(view.status)) {
       this.away ??= "blip";
       if (this.timer === null) {
         this.timer = this.setTimer(() => {
@@ -79,7 +83,9 @@ export class CalmStatus {
     const before = this.shown;
     this.shown = view;
     const wasLive = before?.status === "connected";
+    const place = Boolean(view.elsewhere);
     if (view.status === "connected") {
+      this.livePlace = place;
       if (!wasLive) {
         const after = this.seenLive ? (this.away ?? "rest") : "first";
         this.seenLive = true;
@@ -93,7 +99,8 @@ export class CalmStatus {
       if (this.away) this.returnedFrom = "blip";
       this.away = null;
     } else if (this.seenLive) {
-      this.away = MAY_HEAL.has(view.status) && this.away !== "rest" ? "drop" : "rest";
+      const drop = MAY_HEAL.has(view.status) && this.away !== "rest" && this.livePlace === place;
+      this.away = drop ? "drop" : "rest";
     }
     this.onShow(view);
     if (wasLive && view.status !== "connected") this.onTrouble(view);
