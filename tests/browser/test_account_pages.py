@@ -259,3 +259,36 @@ def test_the_sign_out_page_names_the_user_by_email(new_context, phone):
     expect(page.locator("main")).to_contain_text("grace.hopper@example.com")
     page.locator("main").get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(
+    new_context, user_email, phone, app_server
+):
+    page = new_context(phone=phone).new_page()
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+    page.get_by_label("Email").fill(user_email)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+    # The link the email carries (the test servers keep their mail in memory).
+    link = app_server.run_python_json(
+        "import json\n"
+        "from allauth.account.forms import default_token_generator\n"
+        "from allauth.account.utils import user_pk_to_url_str\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from django.urls import reverse\n"
+        f"user = get_user_model().objects.get(email={user_email!r})\n"
+        "print(json.dumps(reverse('account_reset_password_from_key', kwargs={"
+        "'uidb36': user_pk_to_url_str(user), "
+        "'key': default_token_generator.make_token(user)})))\n"
+    )
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    assert texts(page, "main label") == ["New password", "New password (again)"]
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password (again)").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Password changed")
+    assert app_server.login(user_email, NEW_PASSWORD)
