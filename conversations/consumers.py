@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from autobahn.exception import Disconnected
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -150,7 +151,10 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         running with nobody to hand them over (a Redis timeout is enough).
         """
         try:
-            await super().dispatch(message)
+            if _touches_no_database(message):
+                await getattr(self, get_handler_name(message))(message)
+            else:
+                await super().dispatch(message)
         except (StopConsumer, asyncio.CancelledError):
             raise
         except Exception:
@@ -513,6 +517,21 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
         return task
+
+
+def _touches_no_database(message: dict[str, Any]) -> bool:
+    """An audio frame, or an event to pass on: nothing for the database.
+
+    Channels closes stale database connections before every handler, in the
+    database thread: for these, one per 20 ms of a person's audio and one per
+    caption piece, each waited behind every other socket's queries and commits.
+    The database work they may lead to (taking a paused conversation back) goes
+    through ``database_sync_to_async``, which closes stale connections itself.
+    """
+    kind = message["type"]
+    if kind == "websocket.receive":
+        return message.get("bytes") is not None
+    return kind == "conversation.event"
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
