@@ -22,7 +22,6 @@ from pathlib import Path
 
 LAG_INTERVAL_S = 0.01
 PROFILE_INTERVAL_S = 0.005
-TOP = 40
 
 
 async def sample_lag(path: Path) -> None:
@@ -42,13 +41,20 @@ async def sample_lag(path: Path) -> None:
 
 
 class StackSampler:
-    """A sampling profiler of every thread but its own: counts frames by function."""
+    """A CPU-time sampling profiler of every thread but its own.
+
+    Every ``PROFILE_INTERVAL_S`` it reads each thread's CPU clock and charges the
+    CPU time used since the last look to the function the thread is in now (own
+    time) and to its callers (with callees): a thread waiting for the CPU or for
+    a system call is charged nothing, however long it waits.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.own: collections.Counter[str] = collections.Counter()
         self.inclusive: collections.Counter[str] = collections.Counter()
-        self.samples = 0
+        self.cpu_s = 0.0
+        self._clocks: dict[int, tuple[int, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -56,36 +62,53 @@ class StackSampler:
         self._thread.start()
         atexit.register(self.write)
 
+    def _cpu_since_last_look(self, ident: int) -> float:
+        try:
+            clock = self._clocks[ident][0]
+        except KeyError:
+            clock = time.pthread_getcpuclockid(ident)
+            self._clocks[ident] = (clock, time.clock_gettime(clock))
+            return 0.0
+        now = time.clock_gettime(clock)
+        used = now - self._clocks[ident][1]
+        self._clocks[ident] = (clock, now)
+        return used
+
     def _run(self) -> None:
         me = threading.get_ident()
         while not self._stop.wait(PROFILE_INTERVAL_S):
             for ident, frame in sys._current_frames().items():
                 if ident == me:
                     continue
-                code = frame.f_code
-                # Threads parked in the pool's queue are not working.
-                if code.co_name in ("wait", "_worker", "select", "poll"):
+                try:
+                    used = self._cpu_since_last_look(ident)
+                except OSError:  # the thread ended meanwhile
                     continue
-                self.samples += 1
-                self.own[_name(frame)] += 1
+                if used <= 0:
+                    continue
+                self.cpu_s += used
+                self.own[_name(frame)] += used
                 seen = set()
                 walker = frame
                 while walker is not None:
                     name = _name(walker)
                     if name not in seen:
                         seen.add(name)
-                        self.inclusive[name] += 1
+                        self.inclusive[name] += used
                     walker = walker.f_back
 
     def write(self) -> None:
         self._stop.set()
-        total = max(1, self.samples)
-        lines = [f"{self.samples} busy samples every {PROFILE_INTERVAL_S * 1000:g} ms"]
-        tables = (("own time", self.own), ("with callees", self.inclusive))
-        for title, counter in tables:
+        total = max(1e-9, self.cpu_s)
+        lines = [
+            f"{self.cpu_s:.1f} CPU seconds sampled every "
+            f"{PROFILE_INTERVAL_S * 1000:g} ms"
+        ]
+        tables = (("own time", self.own, 40), ("with callees", self.inclusive, 150))
+        for title, counter, top in tables:
             lines.append(f"\n-- {title} --")
-            for name, count in counter.most_common(TOP):
-                lines.append(f"{100 * count / total:6.1f} %  {name}")
+            for name, used in counter.most_common(top):
+                lines.append(f"{100 * used / total:6.1f} %  {name}")
         self.path.write_text("\n".join(lines) + "\n")
 
 

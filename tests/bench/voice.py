@@ -274,7 +274,7 @@ async def bench(args: argparse.Namespace, tmp_dir: Path) -> int:
 def print_profiles(tmp_dir: Path) -> None:
     for path in sorted(tmp_dir.glob("profile-*.txt")):
         print(f"\n-- profile of the worker ({path.name}) --")
-        print("\n".join(path.read_text().splitlines()[:60]))
+        print("\n".join(path.read_text().splitlines()[:100]))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -72,6 +72,7 @@ class User:
     def __init__(self, connection: ClientConnection) -> None:
         self.connection = connection
         self.heard = Listener()
+        self.turns_started = 0
         self._reader = asyncio.create_task(self._read())
         self.speech: list[str | bytes] = list(SPEECH_FRAMES)
         self.silence: str | bytes = SILENCE_FRAME
@@ -97,7 +98,6 @@ class User:
 
     async def _turn(self) -> TurnResult:
         heard = self.heard
-        mark, ended = len(heard.arrivals), heard.turns_ended
         start = time.perf_counter()
         sent = 0
         end_of_speech = 0.0
@@ -110,6 +110,14 @@ class User:
                 end_of_speech = time.perf_counter()
             await asyncio.sleep(max(0.0, start + sent * FRAME_S - time.perf_counter()))
 
+        # A reply that came too late for its turn is heard out first.
+        late = start + REPLY_TIMEOUT_S
+        while heard.turns_ended < self.turns_started and not heard.closed:
+            if time.perf_counter() > late:
+                break
+            await send(self.silence)
+        self.turns_started += 1
+        ended, start, sent = heard.turns_ended, time.perf_counter(), 0
         for frame in self.speech:
             await send(frame)
         for _ in range(END_AFTER_FRAMES):
@@ -121,7 +129,7 @@ class User:
             await send(self.silence)
         for _ in range(round(AFTER_REPLY_S / FRAME_S)):
             await send(self.silence)
-        reply = heard.arrivals[mark:]
+        reply = [a for a in heard.arrivals[-400:] if a[0] > end_of_speech]
         if not reply:
             return TurnResult(None)
         return TurnResult(
