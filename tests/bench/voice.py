@@ -211,11 +211,14 @@ def verdict(rows: list[Row], workers: int, errors: list[str]) -> tuple[bool, str
         )
     largest = max(rows, key=lambda row: row.users)
     per_user = largest.cpu() / largest.users
-    met = per_user <= CPU_PER_USER_TARGET
+    # A worker that relayed nothing for some turns did less than its share.
+    judged = largest.missing() == 0
+    met = judged and per_user <= CPU_PER_USER_TARGET
     ok &= met
     checks.append(
         f"CPU per talking user at N={largest.users} {per_user:.2f}% "
-        f"(<= {CPU_PER_USER_TARGET}%) {'met' if met else 'MISSED'}"
+        f"(<= {CPU_PER_USER_TARGET}%) "
+        f"{'met' if met else 'MISSED' if judged else 'MISSED (turns unanswered)'}"
     )
     if not (ratio_n in at and big):
         checks.append(f"N={ratio_n} and N>={200 * workers} not both run: partial")
