@@ -107,15 +107,19 @@ run_tests() {
   npx eslint static/js tests/js
   node --test tests/js/
 
+  # Most tests wait on sockets, servers and browsers rather than compute: four
+  # processes keep two cores busy. Each test module stays in one process.
+  local parallel=(-n "${TEST_PROCESSES:-4}" --dist loadfile)
+
   echo "== Suite on SQLite with the in-memory channel layer =="
-  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "$@"
+  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${parallel[@]}" "$@"
 
   # The browser tests check the page, which no database changes, and the Live
   # library has no Django in it: they run once.
   echo "== Suite on PostgreSQL with the Redis channel layer (browser and Live library tests ran above) =="
   DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}" \
   REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}" \
-    "$PY" -m pytest -m "not browser" --ignore=tests/conversations/live "$@" \
+    "$PY" -m pytest "${parallel[@]}" -m "not browser" --ignore=tests/conversations/live "$@" \
     || [ "$?" -eq 5 ]  # 5: nothing left to run (only browser or Live library tests asked)
 }
 

@@ -94,6 +94,7 @@ def pytest_collection_modifyitems(items):
         fixtures = getattr(item, "fixturenames", ())
         if "app_server" in fixtures or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
-    # Playwright's sync API keeps an event loop running in the main thread until
-    # the session ends, so every async test must run before the first browser test.
+    # Playwright's sync API keeps an event loop running in the main thread while a
+    # browser module runs: async tests go first (each parallel process also closes
+    # its browser at the end of the module).
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

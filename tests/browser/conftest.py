@@ -45,7 +45,10 @@ def fake_microphone(tmp_path_factory) -> Path:
     return write_tone_wav(tmp_path_factory.mktemp("audio") / "turn.wav")
 
 
-@pytest.fixture(scope="session")
+# One browser per test module: Playwright's sync API runs an event loop in the
+# main thread while it is open, which async tests of the same process, run after
+# this module by a parallel test process, must not find still running.
+@pytest.fixture(scope="module")
 def browser(fake_microphone: Path) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM}")

@@ -147,13 +147,14 @@ def test_the_login_page_shows_no_password_rules(new_context, phone):
     expect(page.get_by_text("at least 8 characters")).to_have_count(0)
 
 
-def test_a_password_error_is_shown_under_its_field(new_context, phone):
+def test_a_password_error_is_shown_under_its_field(new_context, phone, screenshot):
     page = new_context(phone=phone).new_page()
     sign_up(page, "grace@example.com", password="123")
     error = page.locator("#id_password1_error")
     expect(error).to_contain_text("too short")
     assert below(page, "#id_password1", "#id_password1_error")
     assert below(page, "#id_password1_error", "#id_password2")
+    screenshot(page, f"sign-up-error-{'phone' if phone else 'desktop'}")
     described = page.locator("#id_password1").get_attribute("aria-describedby") or ""
     assert "id_password1_error" in described.split()
     expect(page.locator("#id_password1")).to_have_attribute("aria-invalid", "true")
