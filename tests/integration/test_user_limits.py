@@ -106,7 +106,7 @@ async def test_a_socket_that_never_says_hello_is_closed(app_server, account):
 
 
 @pytest.mark.app_env(CONVERSATION_TURN_RATE="30/h", CONVERSATION_LEASE_TTL_S="2")
-async def test_thirty_reconnects_of_thirty_turns_store_only_the_users_limit(
+async def test_thirty_reconnects_of_twenty_turns_store_only_the_users_limit(
     app_server, account
 ):
     workers = [app_server.workers[0]]
@@ -125,7 +125,9 @@ async def test_thirty_reconnects_of_thirty_turns_store_only_the_users_limit(
             # The last socket's worker has not let go yet: as a page would.
             await socket.send(type="takeover")
             await socket.expect("presence", lambda e: e["role"] == "owner")
-        for n in range(30):
+        # Twenty: with hello and takeover, 30 frames at once would overrun the
+        # socket's frame budget (a burst of 30), whose drops are told once a second.
+        for n in range(20):
             turn_id = f"r{reconnect}t{n}"
             await socket.send(type="text", id=turn_id, text=turn_id)
             answer = await socket.expect(
@@ -135,6 +137,6 @@ async def test_thirty_reconnects_of_thirty_turns_store_only_the_users_limit(
             outcomes.append(answer.get("code", "stored"))
         await socket.close()
     assert outcomes.count("stored") == 30
-    assert outcomes.count("rate_limited") == 30 * 30 - 30
+    assert outcomes.count("rate_limited") == 30 * 20 - 30
     stored = [i for i in app_server.transcript(public_id) if i["role"] == "user"]
     assert len(stored) == 30
