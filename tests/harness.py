@@ -164,6 +164,8 @@ class AppServer:
                 "DJANGO_SETTINGS_MODULE": "tests.settings",
                 # Login rate limits are per server: tests do not count each other's.
                 "CONTINUUM_TEST_CACHE_PREFIX": f"e2e-{uuid.uuid4().hex[:12]}",
+                # The server's workers share their Redis groups with nobody else.
+                "CONTINUUM_TEST_LAYER_PREFIX": f"e2e-{uuid.uuid4().hex[:12]}",
                 "DJANGO_DEBUG": "0",
                 "DJANGO_SECRET_KEY": "e2e-secret-key",
                 "DJANGO_SECURE_SSL_REDIRECT": "0",

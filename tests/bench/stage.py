@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,8 +198,6 @@ def stage(
             env = {
                 **worker_env(SoakOptions(conversations=users, turns=turns)),
                 "LIVE_API_BASE": url,
-                # Every worker of the stage in the same channel-layer namespace.
-                "CONTINUUM_TEST_LAYER_PREFIX": f"bench-{uuid.uuid4().hex[:12]}",
                 **(extra_env or {}),
             }
             server = BenchServer(
