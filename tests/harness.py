@@ -21,11 +21,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -123,6 +124,64 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
 
+class DjangoShell:
+    """A process with Django set up on a server's database, running code sent to it.
+
+    One per server, started at its first use (see ``tests/server_shell.py``).
+    """
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self._env = env
+        self._log_path = log_path
+        self._process: subprocess.Popen[str] | None = None
+        self._log: IO[str] | None = None
+        self._lock = threading.Lock()
+
+    def run(self, code: str) -> str:
+        with self._lock:
+            process = self._started()
+            assert process.stdin is not None
+            assert process.stdout is not None
+            process.stdin.write(json.dumps({"code": code}) + "\n")
+            process.stdin.flush()
+            line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the Django shell died:\n{self._log_path.read_text()}")
+        answer = json.loads(line)
+        if answer["error"]:
+            raise RuntimeError(f"Django code failed:\n{answer['error']}")
+        return answer["output"]
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            if self._log is None:
+                self._log = self._log_path.open("a")
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "tests.server_shell"],
+                cwd=ROOT,
+                env=self._env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._log,
+                text=True,
+            )
+        return self._process
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            assert process.stdin is not None
+            process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 @dataclass
 class AppServer:
     tmp_dir: Path
@@ -136,6 +195,7 @@ class AppServer:
         self.emulator = start_in_thread(self.emulator_config)
         self.emulator_url = self.emulator.base_url
         self._pg_database = ""
+        self._shell: DjangoShell | None = None
         self.env = self._base_env()
 
     # -- environment -----------------------------------------------------------
@@ -184,20 +244,6 @@ class AppServer:
     def _pg_execute(database_url: str, statement: str) -> None:
         _pg_execute(database_url, statement)
 
-    def _manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-        return result.stdout
-
     # -- workers ---------------------------------------------------------------
     def start_worker(self) -> Worker:
         """Start one more Daphne process on a free port and wait until it serves."""
@@ -233,6 +279,8 @@ class AppServer:
         return self.workers[0].url
 
     def stop(self) -> None:
+        if self._shell is not None:
+            self._shell.close()
         for worker in self.workers:
             worker.stop()
         self.emulator.stop()
@@ -246,7 +294,9 @@ class AppServer:
     # -- data ------------------------------------------------------------------
     def run_python(self, code: str) -> str:
         """Run Django code in the server's database; returns what it prints."""
-        return self._manage("shell", "-c", code)
+        if self._shell is None:
+            self._shell = DjangoShell(self.env, self.tmp_dir / "shell.log")
+        return self._shell.run(code)
 
     def run_python_json(self, code: str) -> Any:
         """Run Django code that prints one JSON value last; return that value."""
