@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from . import protocol
 from .attempts import Attempt, Ended, SeedProvider, how_it_ended, open_next
 from .backoff import Backoff, RetryDelays
 from .client import LiveConnection, http_client
@@ -177,22 +176,6 @@ class LiveSession:
         """
         self._check_open()
         return await self._input.audio(pcm16_16khz)
-        pcm = bytes(pcm16_16khz)
-        now = time.monotonic()
-        kept_all = self._ledger.audio(pcm, now)
-        if self._held_turns.scheduled:
-            # A typed turn waits for the speech to settle: it goes on settling.
-            settles_in = self._ledger.speech_settles_in(now)
-            self._held_turns.start(settles_in, self._pump_when_settled)
-        if await self._uplink.send(protocol.build_audio(pcm)):
-            return True
-        if not kept_all and not self._audio_gap_reported:
-            self._audio_gap_reported = True
-            await self._report.warn(
-                WarningKind.AUDIO_DROPPED,
-                "Live was away too long: the start of what you said was dropped",
-            )
-        return False
 
     async def end_audio(self) -> bool:
         """Tell Live the microphone stopped (`audioStreamEnd`); return whether sent."""
