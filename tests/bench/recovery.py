@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from conversations.live import LiveConfig, LiveSession, RunClosed, RunOpened
 from conversations.live.backoff import RetryDelays
@@ -45,6 +45,7 @@ from tests.bench.voice_users import (
     ProxiedUser,
 )
 from tests.harness import Worker
+from tests.integration.socket_client import open_page_socket
 
 DROP_P50_TARGET_MS, DROP_P99_TARGET_MS = 100.0, 500.0
 GAP_TARGET_MS = 200.0
@@ -119,12 +120,7 @@ class Page(ProxiedUser):
     @classmethod
     async def open_viewer(cls, worker: Worker, public_id: str, cookie: str) -> Page:
         """A page on another device: it says hello and is shown as a viewer."""
-        connection = await connect(
-            f"{worker.ws_url}/ws/conversations/{public_id}/",
-            origin=worker.url,
-            additional_headers={"Cookie": f"sessionid={cookie}"},
-            open_timeout=30,
-        )
+        connection = await open_page_socket(worker, public_id, cookie, open_timeout=30)
         page = cls(connection)
         page.connected = asyncio.Event()
         await connection.send(json.dumps({"type": "hello", "last_seq": 0}))

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from conversations.live import protocol
 from conversations.live.config import LiveConfig
 from tests.harness import Worker
+from tests.integration.socket_client import open_page_socket
 from tests.integration.talk import pcm16_silence, pcm16_tone
 
 FRAME_S = 0.02
@@ -204,12 +205,8 @@ class ProxiedUser(User):
 
     @classmethod
     async def open(cls, worker: Worker, public_id: str, cookie: str) -> ProxiedUser:
-        connection = await connect(
-            f"{worker.ws_url}/ws/conversations/{public_id}/",
-            origin=worker.url,
-            additional_headers={"Cookie": f"sessionid={cookie}"},
-            open_timeout=60,
-            max_size=None,
+        connection = await open_page_socket(
+            worker, public_id, cookie, open_timeout=60, max_size=None
         )
         user = cls(connection)
         user.connected = asyncio.Event()

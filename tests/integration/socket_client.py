@@ -11,6 +11,21 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 
+async def open_page_socket(
+    worker: Any, public_id: str, session_cookie: str, **options: Any
+) -> ClientConnection:
+    """Open a conversation's socket on `worker` as a signed-in page does.
+
+    `options` go to ``websockets``' ``connect`` (timeouts, ``max_size`` …).
+    """
+    return await connect(
+        f"{worker.ws_url}/ws/conversations/{public_id}/",
+        origin=worker.url,
+        additional_headers={"Cookie": f"sessionid={session_cookie}"},
+        **options,
+    )
+
+
 class BrowserSocket:
     """What a page does on the wire: hello, turns, and everything it receives."""
 
@@ -24,12 +39,7 @@ class BrowserSocket:
 
     @classmethod
     async def open(cls, worker, public_id: str, session_cookie: str) -> BrowserSocket:
-        connection = await connect(
-            f"{worker.ws_url}/ws/conversations/{public_id}/",
-            origin=worker.url,
-            additional_headers={"Cookie": f"sessionid={session_cookie}"},
-        )
-        return cls(connection)
+        return cls(await open_page_socket(worker, public_id, session_cookie))
 
     async def _read(self) -> None:
         try:

@@ -9,10 +9,11 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.harness import Worker
+from tests.integration.socket_client import open_page_socket
 
 if TYPE_CHECKING:
     from tests.bench.soak.page import Page
@@ -38,12 +39,8 @@ class PageSocket:
 
     @classmethod
     async def open(cls, page: Page, worker: Worker, cookie: str) -> PageSocket:
-        connection = await connect(
-            f"{worker.ws_url}/ws/conversations/{page.public_id}/",
-            origin=worker.url,
-            additional_headers={"Cookie": f"sessionid={cookie}"},
-            open_timeout=5,
-            close_timeout=2,
+        connection = await open_page_socket(
+            worker, page.public_id, cookie, open_timeout=5, close_timeout=2
         )
         return cls(page, worker, connection)
 
