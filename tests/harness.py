@@ -123,6 +123,20 @@ class Worker:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_until_serving(self, within_s: float = 30) -> None:
+        """Wait until the worker answers HTTP; stop it if it never does."""
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{self.log()}")
+            try:
+                httpx.get(f"{self.url}/accounts/login/", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"daphne did not answer in time:\n{self.log()}")
+
 
 class DjangoShell:
     """A process with Django set up on a server's database, running code sent to it.
@@ -259,18 +273,7 @@ class AppServer:
             stderr=subprocess.STDOUT,
         )
         worker = Worker(port=port, process=process, log_path=log_path)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{worker.log()}")
-            try:
-                httpx.get(f"{worker.url}/accounts/login/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            worker.stop()
-            raise RuntimeError(f"daphne did not answer in time:\n{worker.log()}")
+        worker.wait_until_serving()
         self.workers.append(worker)
         return worker
 

@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,16 +68,8 @@ class BenchServer(AppServer):
         )
         worker = Worker(port=port, process=process, log_path=log_path)
         self.workers.append(worker)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{worker.log()}")
-            try:
-                httpx.get(f"{worker.url}/accounts/login/", timeout=1)
-                return worker
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError(f"daphne did not answer in time:\n{worker.log()}")
+        worker.wait_until_serving()
+        return worker
 
     def lag_file(self, port: int) -> Path:
         return self.tmp_dir / f"lag-{port}.txt"
