@@ -12,6 +12,7 @@ import struct
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -117,13 +118,19 @@ def new_context(browser: Browser, app_server, csp_violations) -> Iterator:
     contexts: list[BrowserContext] = []
 
     def make(
-        email: str | None = None, *, phone: bool = False, javascript: bool = True
+        email: str | None = None,
+        *,
+        phone: bool = False,
+        javascript: bool = True,
+        **options: Any,
     ) -> BrowserContext:
+        """`options` go to Playwright's `new_context` (`timezone_id`, `locale` …)."""
         context = browser.new_context(
             base_url=app_server.url,
             viewport=PHONE_VIEWPORT if phone else DESKTOP_VIEWPORT,
             permissions=["microphone"],
             java_script_enabled=javascript,
+            **options,
         )
         context.set_default_timeout(15_000)
         watch_csp(context, csp_violations)

@@ -138,3 +138,13 @@ COVERED_BY_TOASTS = """() => {
 def controls_covered_by_toasts(page: Page) -> list[str]:
     """The controls (and the newest message) that a notice covers, by name."""
     return page.evaluate(COVERED_BY_TOASTS)
+
+
+def in_page(new_context, body: str) -> Any:
+    """Run `body` (the inside of an async JavaScript function) on a page of the app.
+
+    For the page's modules on their own: import them, drive them, return a result.
+    """
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    return page.evaluate(f"async () => {{\n{body}\n}}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .helpers import in_page as run_in_page
+
 pytestmark = pytest.mark.browser
 
 # A TranscriptView on an empty list, as `view`.
@@ -20,10 +22,7 @@ def in_page(new_context, body: str):
 
     `${TRANSCRIPT_VIEW}` in it stands for that setup. Returns what it returns.
     """
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    script = body.replace("${TRANSCRIPT_VIEW}", TRANSCRIPT_VIEW)
-    return page.evaluate(f"async () => {{\n{script}\n}}")
+    return run_in_page(new_context, body.replace("${TRANSCRIPT_VIEW}", TRANSCRIPT_VIEW))
 
 
 def test_page_socket_retries_at_once_then_backs_off_with_jitter_under_a_cap(

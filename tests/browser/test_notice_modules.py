@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from .helpers import in_page
+
 pytestmark = pytest.mark.browser
-
-
-def in_page(new_context, body: str):
-    """Run `body` (the inside of an async JavaScript function) on a page of the app."""
-    page = new_context().new_page()
-    page.goto("/accounts/login/")
-    return page.evaluate(f"async () => {{\n{body}\n}}")
 
 
 def test_one_notice_per_topic_replaced_in_place_and_dismissed_by_topic(

@@ -5,14 +5,12 @@ The browser is set to a time zone and a locale; the server renders UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from .conftest import DESKTOP_VIEWPORT, PHONE_VIEWPORT, watch_csp
 from .helpers import (
     open_conversation,
     send_text,
@@ -59,32 +57,17 @@ def reader(request) -> tuple[str, str]:
 
 
 @pytest.fixture
-def reader_context(browser: Browser, app_server, csp_violations) -> Iterator:
+def reader_context(new_context):
     """A signed-in browser context set to a time zone and a locale."""
-    contexts: list[BrowserContext] = []
 
     def make(
         email: str, zone: str, locale: str, *, phone: bool, javascript: bool = True
     ) -> BrowserContext:
-        context = browser.new_context(
-            base_url=app_server.url,
-            viewport=PHONE_VIEWPORT if phone else DESKTOP_VIEWPORT,
-            timezone_id=zone,
-            locale=locale,
-            java_script_enabled=javascript,
+        return new_context(
+            email, phone=phone, javascript=javascript, timezone_id=zone, locale=locale
         )
-        context.set_default_timeout(15_000)
-        watch_csp(context, csp_violations)
-        session = app_server.login(email, "correct-horse-battery-staple")
-        context.add_cookies(
-            [{"name": "sessionid", "value": session, "url": app_server.url}]
-        )
-        contexts.append(context)
-        return context
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 @pytest.fixture
