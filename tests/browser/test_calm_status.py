@@ -28,6 +28,8 @@ from .helpers import (
 pytestmark = pytest.mark.browser
 
 SIZES = pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+# The page's grace before it shows a drop (static/js/conversation/calm.js).
+DROP_GRACE_MS = 1000
 RESTORED = "Connection restored — nothing was lost."
 REBUILT = "Rebuilt from your saved conversation."
 # Enough history for the page to scroll under the sticky live panel.
@@ -87,6 +89,7 @@ def test_a_drop_shorter_than_a_second_shows_nothing(
     before = run_id(page)
 
     # One failed attempt, then a retry within 300 ms: a short outage.
+    dropped_at = page.evaluate("Date.now()")
     app_server.fault({"action": "fail_token_mints", "count": 1})
     app_server.fault({"action": "drop"})
     wait_for_js(
@@ -94,10 +97,20 @@ def test_a_drop_shorter_than_a_second_shows_nothing(
         f"document.querySelector('[data-live-panel]').dataset.runId !== '{before}'",
     )
     page.wait_for_timeout(1500)
+    log = page.evaluate("window.continuum.statusLog")
+    # Nothing is shown in the drop's first second. On a loaded machine the
+    # outage itself can outlast that second; then showing it is right.
+    shown_at_once = [
+        entry["status"]
+        for entry in log
+        if 0 <= entry["at"] - dropped_at < DROP_GRACE_MS
+        and entry["status"] != "connected"
+    ]
+    assert shown_at_once == []
     shown = statuses_shown(page)
-    assert "reconnecting" not in shown
-    assert shown[shown.index("connected") :] == ["connected"]
-    assert toasts_shown(page) == []
+    if "reconnecting" not in shown:
+        assert shown[shown.index("connected") :] == ["connected"]
+        assert toasts_shown(page) == []
     expect(page.locator("#status")).to_have_attribute("data-status", "connected")
     send_text(page, "What number was it?")
     expect(last_reply(page)).to_contain_text('You said "What number was it?"')
