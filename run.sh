@@ -115,15 +115,16 @@ run_tests() {
   echo "== Suite on SQLite with the in-memory channel layer =="
   env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${parallel[@]}" "$@"
 
-  # The browser tests check the page, which no database changes, and the Live
-  # library has no Django in it: they run once.
-  echo "== Suite on PostgreSQL with the Redis channel layer (browser and Live library tests ran above) =="
+  # Tests marked same_on_every_backend ran above and run once: the browser tests
+  # (the page is the same whatever database serves it), the Live library (no
+  # Django in it), and what sets up its own database (benchmarks, settings).
+  echo "== Suite on PostgreSQL with the Redis channel layer (what depends on them) =="
   # One process: with four, an in-process socket test's event loop once hung for
   # minutes cancelling a Redis read at teardown.
   DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}" \
   REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}" \
-    "$PY" -m pytest -m "not browser" --ignore=tests/conversations/live "$@" \
-    || [ "$?" -eq 5 ]  # 5: nothing left to run (only browser or Live library tests asked)
+    "$PY" -m pytest -m "not same_on_every_backend" "$@" \
+    || [ "$?" -eq 5 ]  # 5: nothing left to run (only such tests asked)
 }
 
 case "${1:-}" in

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from tests.harness import app_server  # noqa: F401  (fixture)
 
 PASSWORD = "correct-horse-battery-staple"
+LIVE_LIBRARY_TESTS = Path(__file__).parent / "conversations" / "live"
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +95,13 @@ def pytest_collection_modifyitems(items):
     # before `-m` selects.
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
-        if "app_server" in fixtures or item.get_closest_marker("browser"):
+        browser = item.get_closest_marker("browser") is not None
+        if "app_server" in fixtures or browser:
             item.add_marker(pytest.mark.slow)
+        # The page is the same whatever database serves it, and the Live library
+        # has no Django in it.
+        if browser or item.path.is_relative_to(LIVE_LIBRARY_TESTS):
+            item.add_marker(pytest.mark.same_on_every_backend)
     # Playwright's sync API keeps an event loop running in the main thread while a
     # browser module runs: async tests go first (each parallel process also closes
     # its browser at the end of the module).

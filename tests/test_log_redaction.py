@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from config.log_redaction import REDACTED, RedactSecrets
-from tests.test_settings import PRODUCTION_ENV, run_python
+from tests.fresh_interpreter import PRODUCTION_ENV, run_python
 
 KEY = "AIzaSyExample-key-0123456789"
 TOKEN = "auth_tokens/lc73HjNGVEVp4uqSfR-_6hs5MVB8ibUIcnzy5jWONVE"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.test_settings import PRODUCTION_ENV, run_python
+from tests.fresh_interpreter import PRODUCTION_ENV, run_python
 
 READ_SECURITY_SETTINGS = """
 import json, django

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION_ENV = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "k3$-production-secret-" + "x7Qp2vLm9Zr4" * 4,
-    "DJANGO_ALLOWED_HOSTS": "continuum.example.com",
-    "RESUMPTION_HANDLE_KEY": "NtAZC-3JKRGP7QCxAJDz7A3T2VhvCdVnIFIZRP5Smck=",
-}
+from tests.fresh_interpreter import PRODUCTION_ENV, run_python
+
+# A fresh interpreter with its own environment: the suite's database is not used.
+pytestmark = pytest.mark.same_on_every_backend
+
 READ_SETTINGS = """
 import json, django
 from django.conf import settings
@@ -30,23 +24,6 @@ print(json.dumps({
     "LIVE_API_BASE": settings.LIVE_API_BASE,
 }))
 """
-
-
-def run_python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run Python in the project with only `env` on top of a minimal environment."""
-    base = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def read_settings(env: dict[str, str]) -> dict:

@@ -12,7 +12,8 @@ import pytest
 
 from tests.harness import ROOT
 
-pytestmark = pytest.mark.slow
+# The benchmarks choose their own databases and channel layers.
+pytestmark = [pytest.mark.slow, pytest.mark.same_on_every_backend]
 
 
 def run_bench(*args: str) -> str:

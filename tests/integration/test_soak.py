@@ -72,6 +72,7 @@ def test_replies_are_paired_with_the_turns_they_answer(
 
 
 @pytest.mark.slow
+@pytest.mark.same_on_every_backend  # one worker always runs on SQLite
 async def test_soak_on_one_worker(tmp_path):
     options = SoakOptions(
         conversations=5,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
 from tests.conversations.live.emulator.wire_client import (
@@ -19,14 +19,11 @@ from tests.conversations.live.emulator.wire_client import (
     text_turn,
     ws_url,
 )
+from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# The emulator has no database or channel layer.
+pytestmark = pytest.mark.same_on_every_backend
 
 
 def test_command_prints_its_url_and_answers():

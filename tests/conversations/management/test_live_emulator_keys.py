@@ -20,10 +20,11 @@ from tests.conversations.live.emulator.wire_client import (
     text_turn,
     ws_url,
 )
-
-from .test_live_emulator import free_port
+from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
+# The emulator has no database or channel layer.
+pytestmark = pytest.mark.same_on_every_backend
 INVALID_KEY = (1007, "API key not valid. Please pass a valid API key.")
 
 
