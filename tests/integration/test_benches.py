@@ -1,6 +1,6 @@
-"""The voice and recovery benchmarks, short: they run, judge, and count no defect.
+"""The voice, recovery and memory benchmarks, short: they run, judge, count no defect.
 
-No timing is asserted (the machine is shared); the counts that must be zero are.
+No timing or size is asserted (the machine is shared); the counts that must be 0 are.
 """
 
 from __future__ import annotations
@@ -43,3 +43,9 @@ def test_recovery_bench_runs_and_gives_a_verdict():
         "errors logged 0, conversations not back 0, utterances lost 0, "
         "answered twice 0" in output
     ), output
+
+
+def test_memory_bench_runs_and_gives_a_verdict():
+    output = run_bench("tests.bench.memory", "--users", "3", "--minutes", "0.1")
+    assert "kB per idle open conversation" in output
+    assert "errors logged 0, turns with no reply 0" in output
