@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.harness import app_server  # noqa: F401  (fixture)
+from tests.harness import app_server, app_server_pool  # noqa: F401  (fixtures)
 
 PASSWORD = "correct-horse-battery-staple"
 LIVE_LIBRARY_TESTS = Path(__file__).parent / "conversations" / "live"

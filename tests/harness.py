@@ -4,6 +4,10 @@ An ``AppServer`` owns one database (a SQLite file, or a fresh PostgreSQL databas
 when ``DATABASE_URL`` is set), one Live emulator running in a thread, and one or
 more Daphne worker processes that share them (and Redis, when ``REDIS_URL`` is
 set), just as a production deployment with several workers would.
+
+Each test process keeps a ``ServerPool``: one spare server with the default
+configuration boots in the background for the next unmarked test to take, and
+servers are stopped in background threads, so neither is on a test's clock.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -153,7 +159,7 @@ class DjangoShell:
 
     def run(self, code: str) -> str:
         with self._lock:
-            process = self._started()
+            process = self.start()
             assert process.stdin is not None
             assert process.stdout is not None
             process.stdin.write(json.dumps({"code": code}) + "\n")
@@ -166,7 +172,8 @@ class DjangoShell:
             raise RuntimeError(f"Django code failed:\n{answer['error']}")
         return answer["output"]
 
-    def _started(self) -> subprocess.Popen[str]:
+    def start(self) -> subprocess.Popen[str]:
+        """Start the process unless it runs; Django sets up before the first code."""
         if self._process is None or self._process.poll() is not None:
             if self._log is None:
                 self._log = self._log_path.open("a")
@@ -209,6 +216,10 @@ class AppServer:
         self.emulator = start_in_thread(self.emulator_config)
         self.emulator_url = self.emulator.base_url
         self._pg_database = ""
+        # Read once: a server may boot or stop in a thread while a test changes
+        # os.environ for a while.
+        self.os_environ = dict(os.environ)
+        self._database_url = self.os_environ.get("DATABASE_URL", "")
         self._shell: DjangoShell | None = None
         self.env = self._base_env()
 
@@ -216,11 +227,11 @@ class AppServer:
     def _base_env(self) -> dict[str, str]:
         env = {
             key: value
-            for key, value in os.environ.items()
+            for key, value in self.os_environ.items()
             if not key.startswith(("PYTEST_", "DJANGO_"))
         }
         # Every server starts from a copy of one database migrated per test run.
-        database_url = os.environ.get("DATABASE_URL", "")
+        database_url = self._database_url
         template = migrated_template(database_url)
         if database_url.startswith("postgres"):
             self._pg_database = f"continuum_e2e_{uuid.uuid4().hex[:10]}"
@@ -261,19 +272,24 @@ class AppServer:
     # -- workers ---------------------------------------------------------------
     def start_worker(self) -> Worker:
         """Start one more Daphne process on a free port and wait until it serves."""
+        worker = self.launch_worker()
+        worker.wait_until_serving()
+        return worker
+
+    def launch_worker(self) -> Worker:
+        """Start one more Daphne process on a free port, without waiting for it."""
         port = free_port()
         log_path = self.tmp_dir / f"daphne-{port}.log"
-        log_file = log_path.open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-            + ["config.asgi:application"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+        with log_path.open("w") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+                + ["config.asgi:application"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
         worker = Worker(port=port, process=process, log_path=log_path)
-        worker.wait_until_serving()
         self.workers.append(worker)
         return worker
 
@@ -290,16 +306,20 @@ class AppServer:
         if self._pg_database:
             # A killed worker may leave connections behind: force them out.
             self._pg_execute(
-                os.environ["DATABASE_URL"],
+                self._database_url,
                 f'DROP DATABASE IF EXISTS "{self._pg_database}" WITH (FORCE)',
             )
 
     # -- data ------------------------------------------------------------------
-    def run_python(self, code: str) -> str:
-        """Run Django code in the server's database; returns what it prints."""
+    @property
+    def shell(self) -> DjangoShell:
         if self._shell is None:
             self._shell = DjangoShell(self.env, self.tmp_dir / "shell.log")
-        return self._shell.run(code)
+        return self._shell
+
+    def run_python(self, code: str) -> str:
+        """Run Django code in the server's database; returns what it prints."""
+        return self.shell.run(code)
 
     def run_python_json(self, code: str) -> Any:
         """Run Django code that prints one JSON value last; return that value."""
@@ -455,27 +475,111 @@ def fast_emulator_config(**overrides):
     return EmulatorConfig(**{"reply_chunk_delay_s": 0.01, **overrides})
 
 
+def _outside_pytest(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if not k.startswith("PYTEST_")}
+
+
+class ServerPool:
+    """A spare default server booting in the background, and stops in the background.
+
+    A server's boot (database copy, Daphne and the Django shell importing Django)
+    and its stop take a second or two; a test that takes the spare finds it
+    serving, and its own server is stopped while the next test runs.
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp_path_factory = tmp_path_factory
+        self._jobs = ThreadPoolExecutor(max_workers=4, thread_name_prefix="app-server")
+        self._spare: Future[AppServer] | None = None
+        self._stops: list[Future[None]] = []
+        # Migrated once here, so threads booting servers never race to migrate.
+        migrated_template(os.environ.get("DATABASE_URL", ""))
+
+    def take(self) -> AppServer:
+        """A serving server with the default configuration; the next one boots."""
+        # Spares boot only once an unmarked test asks: a process that runs only
+        # marked tests boots none it would not use.
+        spare, self._spare = self._spare, None
+        server = spare.result() if spare is not None else self._boot()
+        if _outside_pytest(server.os_environ) != _outside_pytest(os.environ):
+            # It booted while a test had changed os.environ: not this test's env.
+            self.stop_later(server)
+            server = self._boot()
+        try:
+            server.workers[0].wait_until_serving()
+        except BaseException:
+            self.stop_later(server)
+            raise
+        self._spare = self._jobs.submit(self._boot)
+        return server
+
+    def _boot(self) -> AppServer:
+        # Unmarked tests only: the env and emulator match what a test would build.
+        server = AppServer(
+            tmp_dir=self._tmp_path_factory.mktemp("server"),
+            emulator_config=fast_emulator_config(),
+        )
+        try:
+            server.launch_worker()
+            # Most tests create a user first: the shell sets Django up meanwhile.
+            server.shell.start()
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    def stop_later(self, server: AppServer) -> None:
+        self._stops.append(self._jobs.submit(server.stop))
+
+    def close(self) -> None:
+        """Wait for every stop, then stop the unused spare; raise the first failure."""
+        stops, self._stops = self._stops, []
+        failures = [error for stop in stops if (error := stop.exception())]
+        spare, self._spare = self._spare, None
+        # A spare whose boot failed has stopped itself.
+        if spare is not None and spare.exception() is None:
+            spare.result().stop()
+        self._jobs.shutdown(wait=True)
+        if failures:
+            raise failures[0]
+
+
+@pytest.fixture(scope="session")
+def app_server_pool(tmp_path_factory) -> Iterator[ServerPool]:
+    pool = ServerPool(tmp_path_factory)
+    # Also at exit, should the session end without tearing fixtures down.
+    atexit.register(pool.close)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def app_server(tmp_path, request):
+def app_server(app_server_pool, tmp_path, request):
     """A Daphne worker serving the app, with its own database and emulator.
 
     ``@pytest.mark.app_env(NAME="value", ...)`` adds environment for the workers;
-    ``@pytest.mark.emulator_config(...)`` overrides emulator limits.
+    ``@pytest.mark.emulator_config(...)`` overrides emulator limits. A test with
+    neither takes the pool's spare.
     """
     env_marker = request.node.get_closest_marker("app_env")
     emulator_marker = request.node.get_closest_marker("emulator_config")
-    server = AppServer(
-        tmp_dir=tmp_path,
-        extra_env=dict(env_marker.kwargs) if env_marker else {},
-        emulator_config=fast_emulator_config(
-            **(emulator_marker.kwargs if emulator_marker else {})
-        ),
-    )
+    if env_marker is None and emulator_marker is None:
+        server = app_server_pool.take()
+    else:
+        server = AppServer(
+            tmp_dir=tmp_path,
+            extra_env=dict(env_marker.kwargs) if env_marker else {},
+            emulator_config=fast_emulator_config(
+                **(emulator_marker.kwargs if emulator_marker else {})
+            ),
+        )
     try:
-        server.start_worker()
+        if not server.workers:  # a server of its own, not started yet
+            server.start_worker()
         yield server
     finally:
-        server.stop()
-        # Shown by pytest only when the test failed.
+        # Shown by pytest only when the test failed; read before the stop, which
+        # runs while the next test does.
         for worker in server.workers:
             print(f"--- daphne :{worker.port} ---\n{worker.log()[-6000:]}")
+        app_server_pool.stop_later(server)
