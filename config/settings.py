@@ -154,6 +154,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several threads write at once (each HTTP request has its own; the sockets
+    # share one). A transaction takes the write lock as it begins, and waits for
+    # it: a deferred one that read first fails at once with "database is locked"
+    # when it tries to write beside another writer. WAL lets reads go on during a
+    # write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CHANNELS AND CACHE

@@ -82,6 +82,10 @@ def migrated_template(database_url: str) -> str:
         check=True,
         timeout=300,
     )
+    if not database_url.startswith("postgres"):
+        # SQLite runs in WAL mode: fold the log into the file each server copies.
+        with contextlib.closing(sqlite3.connect(target)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return target
 
 
