@@ -76,7 +76,8 @@ serve() {
   if [ -z "${GEMINI_API_KEY:-}" ] && [ -z "${LIVE_API_BASE:-}" ]; then
     "$PY" manage.py live_emulator --host 127.0.0.1 --port 8765 &
     emulator_pid=$!
-    trap 'kill $emulator_pid 2>/dev/null || true' EXIT
+    # Expanded now: the trap runs after this function's locals are gone.
+    trap "kill $emulator_pid 2>/dev/null || true" EXIT
   fi
   echo "Continuum is starting at http://127.0.0.1:8000/"
   "$PY" -m daphne -b 127.0.0.1 -p 8000 config.asgi:application
