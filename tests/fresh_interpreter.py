@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import ROOT
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",

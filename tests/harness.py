@@ -57,7 +57,7 @@ def migrated_template(database_url: str) -> str:
     the run ends).
     """
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        **_outside_pytest(os.environ),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DJANGO_SECRET_KEY": "e2e-secret-key",
     }
@@ -93,6 +93,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def daphne_args(port: int) -> list[str]:
+    """Daphne's arguments for serving the app on `port`."""
+    return ["-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
 
 
 def _postgres_admin_url(url: str, database: str) -> str:
@@ -286,8 +291,7 @@ class AppServer:
         log_path = self.tmp_dir / f"daphne-{port}.log"
         with log_path.open("w") as log_file:
             process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-                + ["config.asgi:application"],
+                self.worker_command(port),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log_file,
@@ -296,6 +300,10 @@ class AppServer:
         worker = Worker(port=port, process=process, log_path=log_path)
         self.workers.append(worker)
         return worker
+
+    def worker_command(self, port: int) -> list[str]:
+        """The command line of a worker serving on `port`."""
+        return [sys.executable, "-m", "daphne", *daphne_args(port)]
 
     @property
     def url(self) -> str:

@@ -23,7 +23,14 @@ import httpx
 
 from tests.bench.soak.options import SoakOptions
 from tests.bench.soak.workers import EMAIL, PASSWORD, worker_env, worker_environment
-from tests.harness import ROOT, AppServer, Worker, fast_emulator_config, free_port
+from tests.harness import (
+    ROOT,
+    AppServer,
+    Worker,
+    daphne_args,
+    fast_emulator_config,
+    free_port,
+)
 
 WORKER_CORE = 0
 LOAD_CORE = 1
@@ -52,24 +59,12 @@ class BenchServer(AppServer):
 
     profile_dir: Path | None = None
 
-    def start_worker(self) -> Worker:
-        port = free_port()
-        log_path = self.tmp_dir / f"daphne-{port}.log"
+    def worker_command(self, port: int) -> list[str]:
         probe = ["--lag-file", str(self.lag_file(port))]
         if self.profile_dir is not None:
             probe += ["--profile-file", str(self.profile_dir / f"profile-{port}.txt")]
-        process = subprocess.Popen(
-            [*pin(WORKER_CORE), sys.executable, "-m", "tests.bench.probe", *probe]
-            + ["--", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log_path.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        worker = Worker(port=port, process=process, log_path=log_path)
-        self.workers.append(worker)
-        worker.wait_until_serving()
-        return worker
+        probe += ["--", *daphne_args(port)]
+        return [*pin(WORKER_CORE), sys.executable, "-m", "tests.bench.probe", *probe]
 
     def lag_file(self, port: int) -> Path:
         return self.tmp_dir / f"lag-{port}.txt"
