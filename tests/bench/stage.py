@@ -45,13 +45,14 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def cores() -> set[int]:
-    return set(os.sched_getaffinity(0))
+# Read once, before `stage` pins this process to the load core: every process
+# started after that inherits one core, so a later look would see only that one.
+CORES = frozenset(os.sched_getaffinity(0))
 
 
 def pin(core: int) -> list[str]:
     """The taskset prefix for one core, or nothing on a one-core machine."""
-    return ["taskset", "-c", str(core)] if len(os.sched_getaffinity(0)) > 1 else []
+    return ["taskset", "-c", str(core)] if len(CORES) > 1 else []
 
 
 class BenchServer(AppServer):
@@ -176,7 +177,7 @@ def stage(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stage]:
     """Start the emulator and ``workers`` pinned workers; stop them all after."""
-    if len(cores()) > 1:
+    if len(CORES) > 1:
         os.sched_setaffinity(0, {LOAD_CORE})
     emulator, url = start_emulator(reply_chunk_delay_s)
     try:
