@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -393,6 +394,7 @@ def _parse_usage(usage: Mapping[str, Any]) -> UsageMetadata:
     )
 
 
+@functools.cache  # a few dozen field names, looked up for every message
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
