@@ -79,6 +79,7 @@ class EmulatedConnection:
         self.setup: dict[str, Any] = {}
         self.modality = "AUDIO"
         self.closing = False
+        self.told_to_go = False  # a goAway was sent
         self._generation: asyncio.Task[None] | None = None
         self._finishing = False
         self._streamed = ""
@@ -139,6 +140,7 @@ class EmulatedConnection:
 
     async def go_away(self, time_left_s: float) -> None:
         """Announce the end of this connection, then end it after ``time_left_s``."""
+        self.told_to_go = True
         await self.send({"goAway": {"timeLeft": format_duration(time_left_s)}})
         self._start_timer(time_left_s, self._end_of_lifetime)
 

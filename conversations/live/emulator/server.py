@@ -39,8 +39,8 @@ LIVE_PATH = re.compile(
     r"(BidiGenerateContent|BidiGenerateContentConstrained)$"
 )
 FAULT_ACTIONS = {
-    "drop": set(),
-    "goaway": {"time_left_s"},
+    "drop": {"count"},
+    "goaway": {"time_left_s", "count"},
     "close": {"code", "reason"},
     "fail_token_mints": {"count"},
     "expire_handles": set(),
@@ -86,7 +86,8 @@ class LiveEmulator:
         self.handles = HandleRegistry(self.config.handle_lifetime_s)
         self.tokens = TokenLedger()
         self.sessions: list[EmulatedSession] = []
-        self.connections: set[EmulatedConnection] = set()
+        # In the order they opened: a partial drop cuts the longest-open first.
+        self.connections: dict[EmulatedConnection, None] = {}
         self.port = 0
         self.base_url = ""
         self.certificate_path: Path | None = None
@@ -191,13 +192,19 @@ class LiveEmulator:
         live = [c for c in self.connections if c.link.open and not c.closing]
         affected = len(live)
         if action == "drop":
+            if "count" in fault:
+                live = live[: _count(fault)]
+                affected = len(live)
             for connection in live:
                 connection.link.abort()
         elif action == "goaway":
             time_left = _number(fault, "time_left_s", default=10.0, minimum=0.0)
+            live = [c for c in live if c.session is not None and not c.told_to_go]
+            if "count" in fault:
+                live = live[: _count(fault)]
+            affected = len(live)
             for connection in live:
-                if connection.session is not None:
-                    self._spawn(connection.go_away(time_left))
+                self._spawn(connection.go_away(time_left))
         elif action == "close":
             code = fault.get("code", 1011)
             if (
@@ -214,11 +221,7 @@ class LiveEmulator:
             for connection in live:
                 self._spawn(connection.close(code, reason))
         elif action == "fail_token_mints":
-            count = fault.get("count", 1)
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise ValueError("count must be a positive integer.")
-            self.tokens.failing_mints = count
-            affected = count
+            affected = self.tokens.failing_mints = _count(fault)
         elif action == "expire_handles":
             affected = self.handles.expire_all()
         elif action == "stall":
@@ -342,11 +345,11 @@ class LiveEmulator:
             Endpoint(api_version=match.group(1), constrained=constrained),
             _credential(parse_qs(query), request.headers),
         )
-        self.connections.add(connection)
+        self.connections[connection] = None
         try:
             await connection.run()
         finally:
-            self.connections.discard(connection)
+            self.connections.pop(connection, None)
             self._links.discard(link)
             await link.shutdown()
 
@@ -366,6 +369,13 @@ def _credential(
     if headers.get("x-goog-api-key"):
         return PresentedCredential(headers["x-goog-api-key"], "key")
     return None
+
+
+def _count(fault: dict[str, Any]) -> int:
+    count = fault.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError("count must be a positive integer.")
+    return count
 
 
 def _number(fault: dict[str, Any], name: str, default: float, minimum: float) -> float:

@@ -183,12 +183,35 @@ async def test_drop_fault_cuts_without_a_close_frame(emulator):
     assert code is None
 
 
+async def test_drop_fault_with_a_count_cuts_the_longest_open_sockets(emulator):
+    oldest = await open_session(ws_url(emulator), text_setup())
+    newest = await open_session(ws_url(emulator), text_setup())
+    assert emulator.inject_fault({"action": "drop", "count": 1})["affected"] == 1
+    assert (await close_of(oldest))[0] is None
+    await newest.send(json.dumps(user_text("still there?")))
+    assert reply_text(await read_turn(newest)).startswith("Turn 1.")
+    await newest.close()
+
+
 async def test_goaway_fault_announces_then_closes(emulator):
     ws = await open_session(ws_url(emulator), text_setup())
     emulator.inject_fault({"action": "goaway", "time_left_s": 0.2})
     assert await recv_json(ws) == {"goAway": {"timeLeft": "0.200s"}}
     code, _ = await close_of(ws)
     assert code == 1011
+
+
+async def test_goaway_fault_with_a_count_tells_those_not_told_yet(emulator):
+    oldest = await open_session(ws_url(emulator), text_setup())
+    newest = await open_session(ws_url(emulator), text_setup())
+    fault = {"action": "goaway", "time_left_s": 5, "count": 1}
+    assert emulator.inject_fault(fault)["affected"] == 1
+    assert await recv_json(oldest) == {"goAway": {"timeLeft": "5s"}}
+    assert emulator.inject_fault(fault)["affected"] == 1
+    assert await recv_json(newest) == {"goAway": {"timeLeft": "5s"}}
+    assert emulator.inject_fault(fault)["affected"] == 0
+    await oldest.close()
+    await newest.close()
 
 
 async def test_close_fault_sends_the_given_code_and_reason(emulator):
@@ -238,6 +261,7 @@ async def test_faults_endpoint_applies_a_fault(emulator):
         {"action": "close", "code": 1006},
         {"action": "fail_token_mints", "count": 0},
         {"action": "drop", "extra": 1},
+        {"action": "drop", "count": True},
         ["drop"],
     ],
 )
