@@ -2,8 +2,9 @@
 
 The Daphne workers run on one core (taskset), the emulator (a process of its
 own) and the load client on the other, so that the worker's CPU is its own.
-Workers run under ``tests.bench.probe``, which records their loop lag. Every
-process started here is stopped on the way out, whatever ends the benchmark.
+Workers run under ``tests.bench.probe``, which records their loop lag; with
+``profile``, py-spy samples each of them from the load core. Every process
+started here is stopped on the way out, whatever ends the benchmark.
 """
 
 from __future__ import annotations
@@ -58,13 +59,8 @@ def pin(core: int) -> list[str]:
 class BenchServer(AppServer):
     """An ``AppServer`` whose workers are pinned to one core and report loop lag."""
 
-    profile_dir: Path | None = None
-
     def worker_command(self, port: int) -> list[str]:
-        probe = ["--lag-file", str(self.lag_file(port))]
-        if self.profile_dir is not None:
-            probe += ["--profile-file", str(self.profile_dir / f"profile-{port}.txt")]
-        probe += ["--", *daphne_args(port)]
+        probe = ["--lag-file", str(self.lag_file(port)), "--", *daphne_args(port)]
         return [*pin(WORKER_CORE), sys.executable, "-m", "tests.bench.probe", *probe]
 
     def lag_file(self, port: int) -> Path:
@@ -86,6 +82,18 @@ class Stage:
     @property
     def workers(self) -> list[Worker]:
         return self.server.workers
+
+    def placement(self) -> str:
+        """The cores each process may run on, as the kernel has them."""
+
+        def cores(pid: int) -> str:
+            return ",".join(str(core) for core in sorted(os.sched_getaffinity(pid)))
+
+        workers = " ".join(cores(worker.process.pid) for worker in self.workers)
+        return (
+            f"worker(s) on core {workers}, emulator on core {cores(self.emulator.pid)}"
+            f", load client on core {cores(0)}"
+        )
 
     def cpu_seconds(self, worker: Worker) -> float:
         """User + system CPU seconds the worker (all its threads) has used."""
@@ -155,9 +163,23 @@ def start_emulator(reply_chunk_delay_s: float) -> tuple[subprocess.Popen[str], s
     return process, line.split()[1]
 
 
-def stop_process(process: subprocess.Popen[str]) -> None:
+def start_profiler(worker: Worker, tmp_dir: Path) -> subprocess.Popen[str]:
+    """py-spy sampling the worker from the load core (it never stops the worker)."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking"]
+        + ["--pid", str(worker.process.pid), "--rate", "200", "--format", "raw"]
+        + ["--output", str(tmp_dir / f"profile-{worker.port}.txt")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def stop_process(
+    process: subprocess.Popen[str], stop_with: signal.Signals = signal.SIGTERM
+) -> None:
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_with)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -190,15 +212,18 @@ def stage(
             server = BenchServer(
                 tmp_dir=tmp_dir, extra_env=env, emulator_config=fast_emulator_config()
             )
+            profilers: list[subprocess.Popen[str]] = []
             try:
-                if profile:
-                    server.profile_dir = tmp_dir
                 for _ in range(workers):
-                    server.start_worker()
+                    worker = server.start_worker()
+                    if profile:
+                        profilers.append(start_profiler(worker, tmp_dir))
                 server.create_user(EMAIL, PASSWORD)
                 with httpx.Client() as http:
                     yield Stage(server, url, emulator, env, http)
             finally:
+                for profiler in profilers:
+                    stop_process(profiler, signal.SIGINT)  # it writes on SIGINT
                 server.stop()
     finally:
         stop_process(emulator)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import sys
 import tempfile
 import time
@@ -257,11 +258,12 @@ async def bench(args: argparse.Namespace, tmp_dir: Path) -> int:
             rows.append(row)
             print_table([row])  # as it goes; the whole table comes at the end
         errors = stage_.logged_errors()
+        placement = stage_.placement()
     database = "postgresql + redis" if args.workers > 1 else "sqlite + in-memory"
     print(f"\nload average (1, 5, 15 min) at the end: {load_average()}")
     print(
-        f"voice relay: {args.workers} worker(s) on core 0 ({database}), emulator "
-        f"and load client on core 1; {args.turns} turns x {args.rounds} rounds per "
+        f"voice relay on {database}: {placement}; {args.turns} turns x "
+        f"{args.rounds} rounds per "
         "path; latency from end of speech to first reply audio"
     )
     print_table(rows)
@@ -275,9 +277,22 @@ async def bench(args: argparse.Namespace, tmp_dir: Path) -> int:
 
 
 def print_profiles(tmp_dir: Path) -> None:
+    """Each worker's py-spy samples (busy threads only): own time, with callees."""
     for path in sorted(tmp_dir.glob("profile-*.txt")):
-        print(f"\n-- profile of the worker ({path.name}) --")
-        print("\n".join(path.read_text().splitlines()[:100]))
+        own: collections.Counter[str] = collections.Counter()
+        inclusive: collections.Counter[str] = collections.Counter()
+        for line in path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = stack.split(";")
+            own[frames[-1]] += int(count)
+            for frame in set(frames):
+                inclusive[frame] += int(count)
+        total = max(1, sum(own.values()))
+        print(f"\n-- py-spy profile of the worker ({path.name}, {total} samples) --")
+        for title, counter, top in (("own", own, 30), ("with callees", inclusive, 80)):
+            print(f"-- {title} --")
+            for frame, count in counter.most_common(top):
+                print(f"{100 * count / total:6.1f} %  {frame}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -298,7 +313,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.02,
         help="seconds between the emulator's 100 ms reply chunks",
     )
-    parser.add_argument("--profile", action="store_true", help="sample the worker")
+    parser.add_argument(
+        "--profile", action="store_true", help="sample the workers with py-spy"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="N=5,25, one round of 2 turns"
     )
