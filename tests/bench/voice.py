@@ -57,7 +57,7 @@ class Row:
     direct: list[Round] = field(default_factory=list)
     proxied: list[Round] = field(default_factory=list)
     failed_sockets: int = 0
-    page_errors: int = 0
+    page_errors: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def all(self, path: str) -> list[float]:
         rounds = self.direct if path == "direct" else self.proxied
@@ -157,7 +157,9 @@ async def measure(
             row.direct.append(await run_round(stage_, "direct", direct, turns))
             row.proxied.append(await run_round(stage_, "proxied", proxied, turns))
     finally:
-        row.page_errors = sum(len(user.heard.errors) for user in proxied)
+        row.page_errors = collections.Counter(
+            code for user in proxied for code in user.heard.errors
+        )
         await asyncio.gather(*(user.close() for user in direct + proxied))
     return row
 
@@ -225,13 +227,16 @@ def verdict(rows: list[Row], workers: int, errors: list[str]) -> tuple[bool, str
         checks.append(f"N={ratio_n} and N>={200 * workers} not both run: partial")
     missing = sum(row.missing() for row in rows)
     failed = sum(row.failed_sockets for row in rows)
-    page_errors = sum(row.page_errors for row in rows)
+    codes = sum((row.page_errors for row in rows), collections.Counter[str]())
+    page_errors = sum(codes.values())
     zero = missing == failed == page_errors == len(errors) == 0
     ok &= zero
     counts = (
         f"errors logged {len(errors)}, turns with no reply {missing}, "
         f"sockets not opened {failed}, error events to pages {page_errors}"
     )
+    if codes:
+        counts += " (" + ", ".join(f"{c} {n}" for c, n in codes.most_common()) + ")"
     return ok, f"verdict: {'PASS' if ok else 'MISS'}: {'; '.join(checks)}\n{counts}"
 
 
