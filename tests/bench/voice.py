@@ -268,8 +268,8 @@ async def bench(args: argparse.Namespace, tmp_dir: Path) -> int:
     print(f"\nload average (1, 5, 15 min) at the end: {load_average()}")
     print(
         f"voice relay on {database}: {placement}; {args.turns} turns x "
-        f"{args.rounds} rounds per "
-        "path; latency from end of speech to first reply audio"
+        f"{args.rounds} rounds per path; latency from end of speech to first "
+        "reply audio"
     )
     print_table(rows)
     for line in errors[:20]:
