@@ -178,9 +178,18 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # A worker waits for its sockets' messages with 5 s blocking
-                # reads; redis-py's own 5 s read timeout would end them first,
-                # and every waiting socket with them.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # reads. No client read timeout: redis-py's own (5 s) would end
+                # them first, and every waiting socket with them; and a read
+                # under any timeout can miss its cancellation when its reply
+                # arrives just then (Python 3.11), so a closed socket's read
+                # would go on. A dead peer is found by TCP keepalive instead.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_keepalive": True,
+                    }
+                ],
                 # channels_redis queues the messages for all of a worker's
                 # sockets together: its default room (100) overflows, dropping
                 # transcript events, as soon as a busy worker falls behind.
