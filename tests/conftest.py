@@ -43,6 +43,22 @@ def _fresh_local_cache():
         caches["default"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test's event loop gets channel layers of its own.
+
+    The Redis layer keeps asyncio locks that bind to the loop that first waits
+    on them, and a read cancelled while it waits leaves its lock behind (a
+    server has one loop for its life; the suite has one per test). Without
+    this, a test whose loop closed with sockets still reading could make the
+    next test's first read fail with "bound to a different event loop".
+    """
+    yield
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
