@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 
 from conversations.live.emulator import EmulatorConfig, LiveEmulator
 
@@ -18,15 +17,9 @@ from conversations.live.emulator import EmulatorConfig, LiveEmulator
 async def serve(port: int, reply_chunk_delay_s: float) -> None:
     emulator = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=reply_chunk_delay_s))
     await emulator.start("127.0.0.1", port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    print(f"listening {emulator.base_url}", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await emulator.stop()
+    await emulator.serve_until_signalled(
+        lambda: print(f"listening {emulator.base_url}", flush=True)
+    )
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -118,6 +119,25 @@ class LiveEmulator:
         # Now, not at the first reply: computing the tone blocks the loop.
         audio.reply_tone("")
         self._spawn(self.loop_lag.run())
+
+    async def serve_until_signalled(self, ready: Callable[[], None]) -> None:
+        """Serve until SIGINT or SIGTERM, then stop; `ready` runs once they are heard.
+
+        The handlers are set here, not left to Python's default: a shell that starts
+        a command in the background leaves SIGINT ignored, and process managers stop
+        with SIGTERM.
+        """
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        try:
+            ready()
+            await stopping.wait()
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+            await self.stop()
 
     async def stop(self) -> None:
         """Close the port, cut every socket and wait for every task to end."""

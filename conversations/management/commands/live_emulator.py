@@ -1,4 +1,4 @@
-"""Run the bundled Gemini Live emulator on its own, until Ctrl-C."""
+"""Run the bundled Gemini Live emulator on its own, until Ctrl-C (or SIGTERM)."""
 
 from __future__ import annotations
 
@@ -60,14 +60,16 @@ class Command(BaseCommand):
     async def _serve(self, config: EmulatorConfig, host: str, port: int) -> None:
         emulator = LiveEmulator(config)
         await emulator.start(host, port)
-        self.stdout.write(f"Live emulator listening on {emulator.base_url}")
-        # The emulator's own keys, never a real one: they open nothing but it.
-        keys = ", ".join(sorted(config.api_keys))
-        self.stdout.write(f"Accepted API keys: {keys}")
-        if emulator.certificate_path is not None:
-            self.stdout.write(f"Self-signed certificate: {emulator.certificate_path}")
-        self.stdout.flush()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await emulator.stop()
+
+        def ready() -> None:
+            self.stdout.write(f"Live emulator listening on {emulator.base_url}")
+            # The emulator's own keys, never a real one: they open nothing but it.
+            keys = ", ".join(sorted(config.api_keys))
+            self.stdout.write(f"Accepted API keys: {keys}")
+            if emulator.certificate_path is not None:
+                self.stdout.write(
+                    f"Self-signed certificate: {emulator.certificate_path}"
+                )
+            self.stdout.flush()
+
+        await emulator.serve_until_signalled(ready)

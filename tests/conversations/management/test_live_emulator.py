@@ -50,6 +50,40 @@ def test_command_prints_its_url_and_answers():
         process.stderr.close()
 
 
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("signum", "started_by"),
+    [
+        (signal.SIGINT, None),
+        (signal.SIGTERM, None),
+        # A shell starts a background command with SIGINT ignored.
+        (signal.SIGINT, ignore_sigint),
+    ],
+    ids=["ctrl-c", "sigterm", "ctrl-c-in-the-background"],
+)
+def test_command_stops_cleanly_when_told(signum, started_by):
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "live_emulator", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=started_by,
+    )  # fmt: skip
+    try:
+        assert process.stdout.readline().startswith("Live emulator listening on")
+        process.send_signal(signum)
+        assert process.wait(timeout=10) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
 async def test_tls_serves_wss_with_a_self_signed_certificate():
     live = LiveEmulator(EmulatorConfig(reply_chunk_delay_s=0.005, tls=True))
     await live.start()
