@@ -180,9 +180,9 @@ if REDIS_URL:
                 # A worker waits for its sockets' messages with 5 s blocking
                 # reads. No client read timeout: redis-py's own (5 s) would end
                 # them first, and every waiting socket with them; and a read
-                # under any timeout can miss its cancellation when its reply
-                # arrives just then (Python 3.11), so a closed socket's read
-                # would go on. A dead peer is found by TCP keepalive instead.
+                # under any timeout could miss its cancellation when its reply
+                # arrived just then, so a closed socket's read went on. A dead
+                # peer is found by TCP keepalive instead.
                 "hosts": [
                     {
                         "address": REDIS_URL,
