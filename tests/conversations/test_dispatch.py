@@ -97,8 +97,9 @@ async def test_a_failing_source_ends_it_and_stops_reading_the_other():
 
 
 async def test_a_read_that_misses_its_cancellation_does_not_hold_the_socket_open():
-    # redis-py can miss a cancellation that lands as a reply arrives; the read
-    # then goes on. The socket ends anyway, and the reader at its next message.
+    # A Redis read under a read timeout could miss a cancellation that landed
+    # as its reply arrived, and read on. The socket ends anyway, and the reader
+    # at its next message.
     late_message = asyncio.Event()
     reads = 0
 

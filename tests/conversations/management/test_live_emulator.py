@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import ssl
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,35 +15,22 @@ from tests.conversations.live.emulator.wire_client import (
     text_turn,
     ws_url,
 )
-from tests.harness import free_port
 
-ROOT = Path(__file__).resolve().parents[3]
 # The emulator has no database or channel layer.
 pytestmark = pytest.mark.same_on_every_backend
 
 
-def test_command_prints_its_url_and_answers():
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "live_emulator", "--host", "127.0.0.1",
-         "--port", str(port), "--connection-lifetime", "30", "--goaway-lead", "5",
-         "--handle-lifetime", "60", "--session-cap", "60"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        line = process.stdout.readline().strip()
-        assert line == f"Live emulator listening on http://127.0.0.1:{port}"
-        response = httpx.get(f"http://127.0.0.1:{port}/emulator/sessions")
+def test_command_prints_its_url_and_answers(emulator_command):
+    with emulator_command(
+        "--host", "127.0.0.1", "--connection-lifetime", "30", "--goaway-lead", "5",
+        "--handle-lifetime", "60", "--session-cap", "60",
+    ) as (emulator, lines):  # fmt: skip
+        assert lines[0] == f"Live emulator listening on {emulator.base_url}"
+        response = httpx.get(f"{emulator.base_url}/emulator/sessions")
         assert response.json() == {
             "sessions": [],
             "tokens": {"minted": 0, "accepted": 0, "refused": 0},
         }
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-        process.stdout.close()
-        process.stderr.close()
 
 
 def ignore_sigint() -> None:
@@ -64,24 +47,12 @@ def ignore_sigint() -> None:
     ],
     ids=["ctrl-c", "sigterm", "ctrl-c-in-the-background"],
 )
-def test_command_stops_cleanly_when_told(signum, started_by):
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "live_emulator", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=started_by,
-    )  # fmt: skip
-    try:
-        assert process.stdout.readline().startswith("Live emulator listening on")
-        process.send_signal(signum)
-        assert process.wait(timeout=10) == 0
-        assert "Traceback" not in process.stderr.read()
-    finally:
-        process.kill()
-        process.wait()
-        process.stdout.close()
-        process.stderr.close()
+def test_command_stops_cleanly_when_told(signum, started_by, emulator_command):
+    with emulator_command(preexec_fn=started_by) as (emulator, lines):
+        assert lines[0].startswith("Live emulator listening on")
+        emulator.process.send_signal(signum)
+        assert emulator.process.wait(timeout=10) == 0
+        assert "Traceback" not in emulator.process.stderr.read()
 
 
 async def test_tls_serves_wss_with_a_self_signed_certificate():

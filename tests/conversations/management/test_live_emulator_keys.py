@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -28,31 +24,12 @@ pytestmark = pytest.mark.same_on_every_backend
 INVALID_KEY = (1007, "API key not valid. Please pass a valid API key.")
 
 
-@contextmanager
-def emulator_command(*args: str) -> Iterator[tuple[SimpleNamespace, list[str]]]:
-    """Run the command on a free port; yield where it listens and its first lines."""
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "live_emulator", "--port", str(port), *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        lines = [process.stdout.readline().strip() for _ in range(2)]
-        yield SimpleNamespace(port=port, base_url=f"http://127.0.0.1:{port}"), lines
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-        process.stdout.close()
-        process.stderr.close()
-
-
-def test_the_default_key_is_printed_at_start_up():
+def test_the_default_key_is_printed_at_start_up(emulator_command):
     with emulator_command() as (_, lines):
         assert lines[1] == "Accepted API keys: emulator-key"
 
 
-def test_every_given_key_is_printed_at_start_up():
+def test_every_given_key_is_printed_at_start_up(emulator_command):
     with emulator_command("--api-key", "beta-key", "--api-key", "alpha-key") as (
         _,
         lines,
@@ -61,7 +38,7 @@ def test_every_given_key_is_printed_at_start_up():
 
 
 @pytest.mark.parametrize("key", ["alpha-key", "beta-key"])
-async def test_a_given_key_opens_a_session(key):
+async def test_a_given_key_opens_a_session(key, emulator_command):
     with emulator_command("--api-key", "alpha-key", "--api-key", "beta-key") as (
         emulator,
         _,
@@ -71,13 +48,13 @@ async def test_a_given_key_opens_a_session(key):
         await ws.close()
 
 
-async def test_the_default_key_is_refused_once_keys_are_given():
+async def test_the_default_key_is_refused_once_keys_are_given(emulator_command):
     with emulator_command("--api-key", "alpha-key") as (emulator, _):
         url = ws_url(emulator, query="key=emulator-key")
         assert await refused(url, text_setup()) == INVALID_KEY
 
 
-async def test_the_default_key_opens_a_session_when_no_key_is_given():
+async def test_the_default_key_opens_a_session_when_no_key_is_given(emulator_command):
     with emulator_command() as (emulator, _):
         ws = await open_session(ws_url(emulator), text_setup())
         assert (await text_turn(ws, "hello")).startswith("Turn 1.")
