@@ -15,8 +15,6 @@ user's group, through which a sign-out or a password change closes it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import logging
 import time
 from typing import Any
@@ -26,7 +24,6 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts import sessions
@@ -48,7 +45,6 @@ from .browser_protocol import (
     parse_binary_frame,
     parse_text_frame,
 )
-from .dispatch import dispatch_in_turn
 from .exports import item_as_dict
 from .fanout import conversation_group, user_group
 from .live.events import StopReason
@@ -127,27 +123,12 @@ class ConversationConsumer(AsyncWebsocketConsumer):
         upstream running, with nobody left to hand them over.
         """
         try:
-            await self._serve(scope, receive, send)
+            await super().__call__(scope, receive, send)
         finally:
             try:
                 await self.disconnect(code=CLOSE_SERVER_ERROR)
             except Exception:
                 logger.exception("letting go of an ended conversation socket failed")
-
-    async def _serve(self, scope: Any, receive: Any, send: Any) -> None:
-        """Channels' ``AsyncConsumer.__call__``, but with `dispatch_in_turn`."""
-        self.scope = scope
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources = [receive]
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(
-                self.channel_layer.receive, self.channel_name
-            )
-            sources.append(self.channel_receive)
-        self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            await dispatch_in_turn(sources, self.dispatch)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "group") or self._let_go:
