@@ -28,7 +28,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 
@@ -43,8 +43,6 @@ from .events import (
     ContextRestored,
     ContextSource,
     EndReason,
-    HandleIssued,
-    HandleUpdate,
     LiveListener,
     RunClosed,
     RunOpened,
@@ -53,6 +51,7 @@ from .events import (
     TurnId,
     WarningKind,
 )
+from .handles import HandleKeeper
 from .ledger import Handle, Ledger
 from .protocol import (
     FunctionResponse,
@@ -69,7 +68,6 @@ from .protocol import (
 from .reporter import Reporter
 from .rotation import GoAwayRotation, SessionCapWarning
 from .timers import CloseRequest
-from .tokens import fingerprint
 from .uplink import Uplink
 from .user_input import UserInput
 
@@ -106,6 +104,9 @@ class LiveSession:
         self._ledger = Ledger()
         if resume_handle:
             self._ledger.handle = Handle(resume_handle, handle_issued_at)
+        self._handles = HandleKeeper(
+            self._ledger, self._report, config.handle_lifetime_s
+        )
         self._next_run_id = first_run_id
         self._seed_provider = seed_provider
         self._http = http_client
@@ -193,7 +194,7 @@ class LiveSession:
 
     def forget_handle(self) -> None:
         """Do not resume with the newest handle: the next connection restores."""
-        self._forget_handle("asked to")
+        self._handles.forget("asked to")
 
     async def close(self, *, reason: StopReason = StopReason.USER) -> None:
         """End the session for good (the caller asked for it): no reconnect follows.
@@ -260,7 +261,7 @@ class LiveSession:
                 await self._give_up(StopReason.ERROR, ended.close_reason)
                 return
             if ended.action is CloseAction.RESTORE:
-                self._forget_handle("refused")
+                self._handles.forget("refused")
             quiet = (
                 ended.action is CloseAction.ROTATE and ended.reason == EndReason.GOAWAY
             )
@@ -274,7 +275,7 @@ class LiveSession:
         return await open_next(
             self.config,
             self._http,
-            handle=self._usable_handle(),
+            handle=self._handles.usable(),
             seed_provider=self._seed_provider,
             unanswered=self._ledger.unanswered_turn_ids,
         )
@@ -337,11 +338,11 @@ class LiveSession:
         self, connection: LiveConnection, event: ServerEvent
     ) -> None:
         if isinstance(event, SessionResumptionUpdate):
-            usable = False
             if event.resumable and event.new_handle:
-                usable = await self._take_handle(event.new_handle)
-            await self._report.emit(HandleUpdate(event.resumable, usable))
-            if usable:
+                # Live is working: whatever drops this connection now is bad luck,
+                # not a failing service, so it does not count against the bound.
+                self._failures = 0
+            if await self._handles.update(event):
                 await self._goaway.at_turn_boundary(connection, self._ledger.idle)
             return
         if isinstance(event, SetupComplete):
@@ -359,35 +360,6 @@ class LiveSession:
             await self._input.pump()
         if isinstance(event, GoAway | TurnComplete):
             await self._goaway.at_turn_boundary(connection, self._ledger.idle)
-
-    async def _take_handle(self, handle: str) -> bool:
-        """Keep a new handle if it covers what was answered; returns whether kept."""
-        issued_at = datetime.now(UTC)
-        # Live is working: whatever drops this connection now is bad luck, not
-        # a failing service, so it does not count against the reconnect bound.
-        self._failures = 0
-        if not self._ledger.new_handle(handle, issued_at):
-            # Issued before the seed was part of the session: it covers nothing.
-            logger.debug("handle %s does not cover the seed yet", fingerprint(handle))
-            return False
-        logger.debug("new resumption handle %s", fingerprint(handle))
-        await self._report.emit(HandleIssued(handle, issued_at))
-        return True
-
-    def _usable_handle(self) -> str | None:
-        if self._ledger.handle_expired(
-            datetime.now(UTC), self.config.handle_lifetime_s
-        ):
-            self._forget_handle("too old")
-        return self._ledger.handle.value if self._ledger.handle else None
-
-    def _forget_handle(self, why: str) -> None:
-        handle = self._ledger.handle
-        if handle is not None:
-            logger.info(
-                "dropping resumption handle %s (%s)", fingerprint(handle.value), why
-            )
-        self._ledger.forget_handle()
 
     # --- goAway rotation -----------------------------------------------------------
     async def _rotate(self, connection: LiveConnection) -> None:

@@ -373,7 +373,7 @@ async def test_no_key_token_or_handle_is_logged_at_debug(
         )
         assert handles, "no handle was issued"
         assert bool(tokens) == (auth_mode == "ephemeral")
-        assert "DEBUG conversations.live.session new resumption handle" in log, (
+        assert "DEBUG conversations.live.handles new resumption handle" in log, (
             "the worker did not log at DEBUG"
         )
         assert leaked == []
