@@ -45,6 +45,11 @@ class Ended:
     by: str = "server"
     stage: str = ""
 
+    @property
+    def rotated(self) -> bool:
+        """The session closed it after `goAway`, as planned: not a failure."""
+        return self.action is CloseAction.ROTATE and self.reason == EndReason.GOAWAY
+
 
 async def open_next(
     config: LiveConfig,

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from .attempts import Ended
 from .events import (
+    AttemptFailed,
+    Began,
+    ContextRestored,
+    ContextSource,
     LiveListener,
+    RunClosed,
+    RunOpened,
     SessionEvent,
     SessionWarning,
     Status,
@@ -53,3 +60,39 @@ class Reporter:
 
     async def warn(self, kind: WarningKind, detail: str) -> None:
         await self.emit(SessionWarning(kind, detail))
+
+    async def attempt_failed(self, attempt: int, ended: Ended) -> None:
+        """Attempt number `attempt` in a row failed before a run opened."""
+        await self.emit(
+            AttemptFailed(attempt, ended.stage, ended.code, ended.close_reason)
+        )
+
+    async def run_opened(self, run_id: int, began: Began, seed_items: int) -> None:
+        """A connection is set up: `run_id` is the run statuses belong to now."""
+        self.run_id = run_id
+        # The listener records the run before it tells anyone the session is up.
+        await self.emit(RunOpened(run_id, began, seed_items))
+        await self.status_changed(Status.CONNECTED)
+
+    async def context_restored(self, began: Began, *, quiet: bool) -> None:
+        """Say where a run's context came from, unless it began a new Live session.
+
+        `quiet`: the run follows a planned rotation, so resuming is no news.
+        """
+        if began == Began.RESUMED_WITH_HANDLE:
+            if not quiet:
+                await self.emit(ContextRestored(ContextSource.HANDLE))
+        elif began == Began.RESTORED_FROM_TRANSCRIPT:
+            await self.emit(ContextRestored(ContextSource.TRANSCRIPT))
+
+    async def run_closed(self, run_id: int, ended: Ended) -> None:
+        await self.emit(
+            RunClosed(run_id, ended.reason, ended.code, ended.close_reason, ended.by)
+        )
+        logger.info(
+            "Live run %s ended: %s (%s %s)",
+            run_id,
+            ended.reason,
+            ended.code,
+            ended.close_reason,
+        )

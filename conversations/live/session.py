@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -38,14 +39,9 @@ from .client import LiveConnection, http_client
 from .closecodes import CloseAction
 from .config import LiveConfig
 from .events import (
-    AttemptFailed,
     Began,
-    ContextRestored,
-    ContextSource,
     EndReason,
     LiveListener,
-    RunClosed,
-    RunOpened,
     Status,
     StopReason,
     TurnId,
@@ -107,7 +103,7 @@ class LiveSession:
         self._handles = HandleKeeper(
             self._ledger, self._report, config.handle_lifetime_s
         )
-        self._next_run_id = first_run_id
+        self._run_ids = itertools.count(first_run_id)
         self._seed_provider = seed_provider
         self._http = http_client
         self._owns_http = http_client is None
@@ -245,15 +241,10 @@ class LiveSession:
                 if isinstance(attempt, Attempt):
                     await attempt.connection.close(*CLIENT_CLOSE)
                 return
-            ended = attempt if isinstance(attempt, Ended) else None
-            if ended is not None:
-                await self._report.emit(
-                    AttemptFailed(
-                        self._failures + 1, ended.stage, ended.code, ended.close_reason
-                    )
-                )
+            if isinstance(attempt, Ended):
+                ended = attempt
+                await self._report.attempt_failed(self._failures + 1, ended)
             else:
-                assert isinstance(attempt, Attempt)
                 ended = await self._serve(attempt, quiet=quiet)
             if ended.action is None:
                 return
@@ -262,9 +253,7 @@ class LiveSession:
                 return
             if ended.action is CloseAction.RESTORE:
                 self._handles.forget("refused")
-            quiet = (
-                ended.action is CloseAction.ROTATE and ended.reason == EndReason.GOAWAY
-            )
+            quiet = ended.rotated
             if not quiet:
                 # A connection that made progress reset the count to 0 meanwhile.
                 self._failures += 1
@@ -282,8 +271,7 @@ class LiveSession:
 
     async def _serve(self, attempt: Attempt, *, quiet: bool) -> Ended:
         connection = attempt.connection
-        run_id = self._next_run_id
-        self._next_run_id += 1
+        run_id = next(self._run_ids)
         self._input.connection_opened()
         if self._closed_by_user:
             # close() ran while the attempt was finishing.
@@ -291,18 +279,11 @@ class LiveSession:
             return Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
         self._uplink.attach(connection)
 
-        self._report.run_id = run_id
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
-        # The listener records the run before it tells anyone the session is up.
-        await self._report.emit(RunOpened(run_id, attempt.began, len(attempt.seed)))
-        await self._report.status_changed(Status.CONNECTED)
-        if attempt.began == Began.RESUMED_WITH_HANDLE:
-            if not quiet:
-                await self._report.emit(ContextRestored(ContextSource.HANDLE))
-        else:
-            self._cap.start()
-            if attempt.began == Began.RESTORED_FROM_TRANSCRIPT:
-                await self._report.emit(ContextRestored(ContextSource.TRANSCRIPT))
+        await self._report.run_opened(run_id, attempt.began, len(attempt.seed))
+        if attempt.began != Began.RESUMED_WITH_HANDLE:
+            self._cap.start()  # a new Live session: its cap counts from now
+        await self._report.context_restored(attempt.began, quiet=quiet)
         await self._uplink.open(attempt.seed, self._ledger)
         await self._input.pump()
 
@@ -321,16 +302,7 @@ class LiveSession:
             stop_reason=self._close_reason,
             goaway_announced=self._goaway.announced,
         )
-        await self._report.emit(
-            RunClosed(run_id, ended.reason, ended.code, ended.close_reason, ended.by)
-        )
-        logger.info(
-            "Live run %s ended: %s (%s %s)",
-            run_id,
-            ended.reason,
-            ended.code,
-            ended.close_reason,
-        )
+        await self._report.run_closed(run_id, ended)
         return ended
 
     # --- what Live says ------------------------------------------------------------
