@@ -62,6 +62,7 @@ from .protocol import (
     TurnComplete,
 )
 from .reporter import Reporter
+from .retries import Retries
 from .rotation import GoAwayRotation, SessionCapWarning
 from .timers import CloseRequest
 from .uplink import Uplink
@@ -107,10 +108,10 @@ class LiveSession:
         self._seed_provider = seed_provider
         self._http = http_client
         self._owns_http = http_client is None
-        self._backoff: RetryDelays = backoff or Backoff(
-            config.base_delay_s, config.max_delay_s
+        self._retries = Retries(
+            config.max_attempts,
+            backoff or Backoff(config.base_delay_s, config.max_delay_s),
         )
-        self._failures = 0
         self._uplink = Uplink()
         self._goaway = GoAwayRotation(config.goaway_margin_s, self._rotate)
         self._cap = SessionCapWarning(
@@ -217,19 +218,19 @@ class LiveSession:
 
     # --- connection loop -----------------------------------------------------------
     async def _supervise(self) -> None:
-        self._failures = 0
+        self._retries.reset()
         quiet = False  # a planned rotation shows no status change unless it fails
         if self._report.status != Status.CONNECTED:
             await self._report.status_changed(Status.CONNECTING)
         while not self._closed_by_user:
-            if self._failures:
-                if self._failures > self.config.max_attempts:
+            if self._retries.failures:
+                if self._retries.exhausted:
                     await self._give_up(StopReason.GAVE_UP)
                     return
-                delay = self._backoff.delay(self._failures)
+                delay = self._retries.delay()
                 await self._report.status_changed(
                     Status.RECONNECTING,
-                    attempt=self._failures,
+                    attempt=self._retries.failures,
                     retry_in_ms=round(delay * 1000),
                 )
                 if await self._close_request.within(delay):
@@ -243,7 +244,7 @@ class LiveSession:
                 return
             if isinstance(attempt, Ended):
                 ended = attempt
-                await self._report.attempt_failed(self._failures + 1, ended)
+                await self._report.attempt_failed(self._retries.failures + 1, ended)
             else:
                 ended = await self._serve(attempt, quiet=quiet)
             if ended.action is None:
@@ -256,7 +257,7 @@ class LiveSession:
             quiet = ended.rotated
             if not quiet:
                 # A connection that made progress reset the count to 0 meanwhile.
-                self._failures += 1
+                self._retries.failed()
 
     async def _connect(self) -> Attempt | Ended:
         if self._http is None:
@@ -313,7 +314,7 @@ class LiveSession:
             if event.resumable and event.new_handle:
                 # Live is working: whatever drops this connection now is bad luck,
                 # not a failing service, so it does not count against the bound.
-                self._failures = 0
+                self._retries.reset()
             if await self._handles.update(event):
                 await self._goaway.at_turn_boundary(connection, self._ledger.idle)
             return
@@ -326,7 +327,7 @@ class LiveSession:
         elif isinstance(event, GoAway):
             self._goaway.announce(connection, event.time_left_s)
         elif isinstance(event, TurnComplete) and self._ledger.turn_complete():
-            self._failures = 0
+            self._retries.reset()
         await self._report.emit(event)
         if isinstance(event, TurnComplete):
             await self._input.pump()
