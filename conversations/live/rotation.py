@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from .client import LiveConnection
 from .config import LiveConfig
+from .events import EndReason
 from .timers import OneShot
+from .uplink import Uplink
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +22,9 @@ class GoAwayRotation:
     unless the deadline comes first.
     """
 
-    def __init__(
-        self, margin_s: float, rotate: Callable[[LiveConnection], Awaitable[None]]
-    ) -> None:
+    def __init__(self, margin_s: float, uplink: Uplink) -> None:
         self._margin_s = margin_s
-        self._rotate = rotate
+        self._uplink = uplink
         self._deadline = OneShot()
 
     @property
@@ -46,6 +46,11 @@ class GoAwayRotation:
 
     def cancel(self) -> None:
         self._deadline.cancel()
+
+    async def _rotate(self, connection: LiveConnection) -> None:
+        # Only the connection told `goAway` rotates, never one opened since.
+        if self._uplink.connection is connection:
+            await self._uplink.close(EndReason.GOAWAY, 1000, "rotating after goAway")
 
 
 class SessionCapWarning:

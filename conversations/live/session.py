@@ -113,7 +113,7 @@ class LiveSession:
             backoff or Backoff(config.base_delay_s, config.max_delay_s),
         )
         self._uplink = Uplink()
-        self._goaway = GoAwayRotation(config.goaway_margin_s, self._rotate)
+        self._goaway = GoAwayRotation(config.goaway_margin_s, self._uplink)
         self._cap = SessionCapWarning(
             config, lambda detail: self._report.warn(WarningKind.SESSION_CAP, detail)
         )
@@ -333,11 +333,6 @@ class LiveSession:
             await self._input.pump()
         if isinstance(event, GoAway | TurnComplete):
             await self._goaway.at_turn_boundary(connection, self._ledger.idle)
-
-    # --- goAway rotation -----------------------------------------------------------
-    async def _rotate(self, connection: LiveConnection) -> None:
-        if self._uplink.connection is connection:
-            await self._uplink.close(EndReason.GOAWAY, 1000, "rotating after goAway")
 
     # --- helpers -------------------------------------------------------------------
     def _check_open(self) -> None:
