@@ -123,8 +123,6 @@ class LiveSession:
             self._report,
             rotating=lambda: self._goaway.announced,
         )
-        self._closed_by_user = False
-        self._close_reason = StopReason.USER
         self._close_request = CloseRequest()
         self._supervisor: asyncio.Task[None] | None = None
 
@@ -198,11 +196,9 @@ class LiveSession:
 
         `reason` is reported as the end reason of the open run and of the session.
         """
-        if self._closed_by_user:
+        if self._close_request.made:
             return
-        self._close_reason = reason
-        self._closed_by_user = True
-        self._close_request.make()
+        self._close_request.make(reason)
         await self._report.status_changed(Status.DISCONNECTING)
         await self._uplink.close(EndReason.USER, *CLIENT_CLOSE)
         if self._supervisor is not None:
@@ -222,7 +218,7 @@ class LiveSession:
         quiet = False  # a planned rotation shows no status change unless it fails
         if self._report.status != Status.CONNECTED:
             await self._report.status_changed(Status.CONNECTING)
-        while not self._closed_by_user:
+        while not self._close_request.made:
             if self._retries.failures:
                 if self._retries.exhausted:
                     await self._give_up(StopReason.GAVE_UP)
@@ -238,7 +234,7 @@ class LiveSession:
             attempt = await self._close_request.unless_made(self._connect())
             if attempt is None:
                 return
-            if self._closed_by_user:
+            if self._close_request.made:
                 if isinstance(attempt, Attempt):
                     await attempt.connection.close(*CLIENT_CLOSE)
                 return
@@ -274,10 +270,10 @@ class LiveSession:
         connection = attempt.connection
         run_id = next(self._run_ids)
         self._input.connection_opened()
-        if self._closed_by_user:
+        if self._close_request.made:
             # close() ran while the attempt was finishing.
             await connection.close(*CLIENT_CLOSE)
-            return Ended(EndReason(self._close_reason), None, *CLIENT_CLOSE)
+            return Ended(EndReason(self._close_request.reason), None, *CLIENT_CLOSE)
         self._uplink.attach(connection)
 
         self._ledger.connection_opened(attempt.began, seeded=bool(attempt.seed))
@@ -300,7 +296,7 @@ class LiveSession:
             connection,
             began=attempt.began,
             ending=ending,
-            stop_reason=self._close_reason,
+            stop_reason=self._close_request.reason,
             goaway_announced=self._goaway.announced,
         )
         await self._report.run_closed(run_id, ended)
@@ -336,7 +332,7 @@ class LiveSession:
 
     # --- helpers -------------------------------------------------------------------
     def _check_open(self) -> None:
-        if self._closed_by_user:
+        if self._close_request.made:
             raise SessionClosed("the session was closed")
 
     async def _give_up(self, reason: StopReason, detail: str = "") -> None:

@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from .events import StopReason
+
 T = TypeVar("T")
 
 
@@ -40,16 +42,18 @@ class OneShot:
 
 
 class CloseRequest:
-    """The caller's request to close: waits and work that give way to it."""
+    """The caller's request to close, and why: waits and work that give way to it."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.reason = StopReason.USER
 
     @property
     def made(self) -> bool:
         return self._event.is_set()
 
-    def make(self) -> None:
+    def make(self, reason: StopReason) -> None:
+        self.reason = reason
         self._event.set()
 
     async def within(self, seconds: float) -> bool:
