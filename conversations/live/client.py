@@ -79,6 +79,27 @@ def http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(verify=tls_context())
 
 
+class LazyHttpClient:
+    """The caller's HTTP client, or one made on first use.
+
+    `aclose()` closes only a client made here: the caller's is the caller's to close.
+    """
+
+    def __init__(self, given: httpx.AsyncClient | None = None) -> None:
+        self._client = given
+        self._owned = given is None
+
+    def get(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = http_client()
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._owned and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
 class ConnectFailed(Exception):
     """A connection attempt did not reach `setupComplete`.
 

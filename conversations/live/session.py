@@ -35,7 +35,7 @@ import httpx
 
 from .attempts import Attempt, Ended, SeedProvider, how_it_ended, open_next
 from .backoff import Backoff, RetryDelays
-from .client import LiveConnection, http_client
+from .client import LazyHttpClient, LiveConnection
 from .closecodes import CloseAction
 from .config import LiveConfig
 from .events import (
@@ -106,8 +106,7 @@ class LiveSession:
         )
         self._run_ids = itertools.count(first_run_id)
         self._seed_provider = seed_provider
-        self._http = http_client
-        self._owns_http = http_client is None
+        self._http = LazyHttpClient(http_client)
         self._retries = Retries(
             config.max_attempts,
             backoff or Backoff(config.base_delay_s, config.max_delay_s),
@@ -207,9 +206,7 @@ class LiveSession:
         self._goaway.cancel()
         self._cap.cancel()
         self._input.cancel()
-        if self._owns_http and self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        await self._http.aclose()
         await self._report.status_changed(Status.DISCONNECTED, reason=reason)
 
     # --- connection loop -----------------------------------------------------------
@@ -256,11 +253,9 @@ class LiveSession:
                 self._retries.failed()
 
     async def _connect(self) -> Attempt | Ended:
-        if self._http is None:
-            self._http = http_client()
         return await open_next(
             self.config,
-            self._http,
+            self._http.get(),
             handle=self._handles.usable(),
             seed_provider=self._seed_provider,
             unanswered=self._ledger.unanswered_turn_ids,
