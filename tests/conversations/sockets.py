@@ -33,8 +33,12 @@ async def open_socket(conversation, user=None, origin=ORIGIN, app=application):
     return communicator, connected
 
 
-async def receive_until(communicator, kind, within_s=5.0):
-    """Read frames until an event of `kind` arrives; return it and what came before."""
+async def receive_until(communicator, kind, within_s=15.0):
+    """Read frames until an event of `kind` arrives; return it and what came before.
+
+    The deadline only runs out when something is wrong, so it is generous: on a
+    busy machine a fresh upstream can take seconds.
+    """
     seen = []
     deadline = asyncio.get_running_loop().time() + within_s
     while True:
