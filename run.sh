@@ -108,24 +108,36 @@ run_tests() {
   npx eslint static/js tests/js
   node --test tests/js/
 
-  # TEST_PROCESSES=4 runs the SQLite pass in four processes (each module in one):
-  # faster, but on two cores the timing-sensitive tests flake now and then, so
-  # the default is one.
-  local parallel=(-n "${TEST_PROCESSES:-0}" --dist loadfile)
+  # The two passes run side by side: the suite waits on sockets and timers more
+  # than it computes, so two cores carry both. The SQLite pass is split over
+  # TEST_PROCESSES processes (each test module whole in one; 0 runs it in this
+  # process). The PostgreSQL + Redis pass's report follows the SQLite pass's.
+  local parallel=(-n "${TEST_PROCESSES:-3}" --dist loadfile)
+  local postgres_log=artifacts/postgres-redis-pass.log
 
-  echo "== Suite on SQLite with the in-memory channel layer =="
-  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${parallel[@]}" "$@"
-
-  # Tests marked same_on_every_backend ran above and run once: the browser tests
-  # (the page is the same whatever database serves it), the Live library (no
-  # Django in it), and what sets up its own database (benchmarks, settings).
-  echo "== Suite on PostgreSQL with the Redis channel layer (what depends on them) =="
-  # One process: with four, an in-process socket test's event loop once hung for
-  # minutes cancelling a Redis read at teardown.
+  # Tests marked same_on_every_backend run once, in the SQLite pass: the browser
+  # tests (the page is the same whatever database serves it), the Live library
+  # (no Django in it), and what sets up its own database (benchmarks, settings).
   DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}" \
   REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}" \
-    "$PY" -m pytest -m "not same_on_every_backend" "$@" \
-    || [ "$?" -eq 5 ]  # 5: nothing left to run (only such tests asked)
+    "$PY" -m pytest -m "not same_on_every_backend" "$@" >"$postgres_log" 2>&1 &
+  local postgres_pid=$!
+  # Expanded now: the trap runs after this function's locals are gone.
+  trap "kill $postgres_pid 2>/dev/null || true" EXIT
+
+  echo "== Suite on SQLite with the in-memory channel layer =="
+  local sqlite_status=0
+  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${parallel[@]}" "$@" || sqlite_status=$?
+
+  local postgres_status=0
+  wait "$postgres_pid" || postgres_status=$?
+  [ "$postgres_status" -eq 5 ] && postgres_status=0  # 5: nothing left to run
+  echo "== Suite on PostgreSQL with the Redis channel layer (what depends on them) =="
+  cat "$postgres_log"
+  if [ "$sqlite_status" -ne 0 ] || [ "$postgres_status" -ne 0 ]; then
+    echo "Failed: SQLite pass exit $sqlite_status, PostgreSQL + Redis pass exit $postgres_status" >&2
+    return 1
+  fi
 }
 
 case "${1:-}" in
