@@ -6,7 +6,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
-from tests.conversations.sockets import HOST, ORIGIN
+from tests.conversations.sockets import HANDSHAKE_TIMEOUT_S, HOST, ORIGIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,5 +25,5 @@ UNKNOWN_PATHS = [
 @pytest.mark.parametrize("path", UNKNOWN_PATHS)
 async def test_an_unknown_socket_path_is_refused_at_the_handshake(path):
     communicator = WebsocketCommunicator(application, path, headers=[HOST, ORIGIN])
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=HANDSHAKE_TIMEOUT_S)
     assert not connected

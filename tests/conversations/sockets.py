@@ -14,6 +14,9 @@ from config.asgi import application
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 # A browser's handshake names the host it is on; the origin must match it.
 HOST = (b"host", b"127.0.0.1:8000")
+# Channels' communicator gives a handshake 1 s, which a busy machine can take;
+# like every deadline here, it only runs out when something is wrong.
+HANDSHAKE_TIMEOUT_S = 15.0
 
 
 def session_cookie(user) -> bytes:
@@ -29,7 +32,7 @@ async def open_socket(conversation, user=None, origin=ORIGIN, app=application):
     communicator = WebsocketCommunicator(
         app, f"/ws/conversations/{conversation.public_id}/", headers=headers
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=HANDSHAKE_TIMEOUT_S)
     return communicator, connected
 
 

@@ -24,7 +24,14 @@ from conversations.browser_protocol import MAX_AUDIO_FRAME_BYTES
 from conversations.fanout import conversation_group
 from conversations.models import TranscriptItem
 
-from .sockets import HOST, ORIGIN, open_socket, receive_until, session_cookie
+from .sockets import (
+    HANDSHAKE_TIMEOUT_S,
+    HOST,
+    ORIGIN,
+    open_socket,
+    receive_until,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -373,7 +380,7 @@ async def test_events_for_a_closing_socket_do_not_strand_the_conversation(
         f"/ws/conversations/{conversation.public_id}/",
         headers=[HOST, ORIGIN, (b"cookie", cookie)],
     )
-    await communicator.connect()
+    await communicator.connect(timeout=HANDSHAKE_TIMEOUT_S)
     await communicator.send_json_to({"type": "hello", "last_seq": 0})
     await receive_until(communicator, "session.created")
     await communicator.send_json_to({"type": "text", "text": "a reply streams"})

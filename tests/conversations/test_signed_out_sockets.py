@@ -21,7 +21,7 @@ from django.urls import reverse
 from config.asgi import application
 from conversations import selectors
 
-from .sockets import HOST, ORIGIN, receive_until
+from .sockets import HANDSHAKE_TIMEOUT_S, HOST, ORIGIN, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +42,7 @@ async def live_socket(client, conversation):
         f"/ws/conversations/{conversation.public_id}/",
         headers=[HOST, ORIGIN, (b"cookie", cookie)],
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=HANDSHAKE_TIMEOUT_S)
     assert connected
     await socket.send_json_to({"type": "hello", "last_seq": 0})
     await receive_until(socket, "presence")
