@@ -109,10 +109,12 @@ run_tests() {
   node --test tests/js/
 
   # The two passes run side by side: the suite waits on sockets and timers more
-  # than it computes, so two cores carry both. The SQLite pass is split over
-  # TEST_PROCESSES processes (each test module whole in one; 0 runs it in this
-  # process). The PostgreSQL + Redis pass's report follows the SQLite pass's.
-  local parallel=(-n "${TEST_PROCESSES:-3}" --dist loadfile)
+  # than it computes, so two cores carry both. Each is split over processes (each
+  # test module whole in one): TEST_PROCESSES for the SQLite pass and
+  # TEST_PROCESSES_POSTGRES for the other (0 runs a pass in one process). The
+  # PostgreSQL + Redis pass's report follows the SQLite pass's.
+  local sqlite_split=(-n "${TEST_PROCESSES:-3}" --dist loadfile)
+  local postgres_split=(-n "${TEST_PROCESSES_POSTGRES:-2}" --dist loadfile)
   local postgres_log=artifacts/postgres-redis-pass.log
 
   # Tests marked same_on_every_backend run once, in the SQLite pass: the browser
@@ -120,14 +122,16 @@ run_tests() {
   # (no Django in it), and what sets up its own database (benchmarks, settings).
   DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}" \
   REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}" \
-    "$PY" -m pytest -m "not same_on_every_backend" "$@" >"$postgres_log" 2>&1 &
+    "$PY" -m pytest "${postgres_split[@]}" -m "not same_on_every_backend" "$@" \
+    >"$postgres_log" 2>&1 &
   local postgres_pid=$!
   # Expanded now: the trap runs after this function's locals are gone.
   trap "kill $postgres_pid 2>/dev/null || true" EXIT
 
   echo "== Suite on SQLite with the in-memory channel layer =="
   local sqlite_status=0
-  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${parallel[@]}" "$@" || sqlite_status=$?
+  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${sqlite_split[@]}" "$@" \
+    || sqlite_status=$?
 
   local postgres_status=0
   wait "$postgres_pid" || postgres_status=$?

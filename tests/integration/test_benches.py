@@ -43,7 +43,10 @@ def test_voice_bench_runs_and_gives_a_verdict():
 
 
 def test_recovery_bench_runs_and_gives_a_verdict():
-    output = run_bench("tests.bench.recovery", "--quick")
+    output = run_bench(
+        "tests.bench.recovery",
+        *("--users", "5", "--drops", "1", "--utterances", "1", "--takeovers", "2"),
+    )
     assert (
         "errors logged 0, conversations not back 0, utterances lost 0, "
         "answered twice 0" in output
