@@ -105,6 +105,10 @@ def _postgres_admin_url(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the worker's port between `free_port` and Daphne."""
+
+
 @dataclass
 class Worker:
     """One Daphne process serving the app."""
@@ -139,16 +143,26 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
     def wait_until_serving(self, within_s: float = 30) -> None:
-        """Wait until the worker answers HTTP; stop it if it never does."""
+        """Wait until the worker answers HTTP; stop it if it never does.
+
+        Only once it says it listens: whatever else answers on its port (another
+        test's server that took the port first) is not this worker.
+        """
+        listening = f"Listening on TCP address 127.0.0.1:{self.port}"
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{self.log()}")
+                log = self.log()
+                if "Address already in use" in log:
+                    raise PortTaken(log)
+                raise RuntimeError(f"daphne exited early:\n{log}")
             try:
-                httpx.get(f"{self.url}/accounts/login/", timeout=1)
-                return
+                if listening in self.log():
+                    httpx.get(f"{self.url}/accounts/login/", timeout=1)
+                    return
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"daphne did not answer in time:\n{self.log()}")
 
@@ -281,7 +295,17 @@ class AppServer:
     # -- workers ---------------------------------------------------------------
     def start_worker(self) -> Worker:
         """Start one more Daphne process on a free port and wait until it serves."""
-        worker = self.launch_worker()
+        return self.wait_until_serving(self.launch_worker())
+
+    def wait_until_serving(self, worker: Worker) -> Worker:
+        """Wait for `worker`; if its port was taken, start another on a new one."""
+        for _ in range(3):
+            try:
+                worker.wait_until_serving()
+                return worker
+            except PortTaken:
+                self.workers.remove(worker)
+                worker = self.launch_worker()
         worker.wait_until_serving()
         return worker
 
@@ -518,7 +542,7 @@ class ServerPool:
             self.stop_later(server)
             server = self._boot()
         try:
-            server.workers[0].wait_until_serving()
+            server.wait_until_serving(server.workers[0])
         except BaseException:
             self.stop_later(server)
             raise
