@@ -118,10 +118,6 @@ def pytest_collection_modifyitems(items):
         # has no Django in it.
         if browser or item.path.is_relative_to(LIVE_LIBRARY_TESTS):
             item.add_marker(pytest.mark.same_on_every_backend)
-        # The test command runs its two passes side by side; the Live library's
-        # tests even out their lengths.
-        if item.path.is_relative_to(LIVE_LIBRARY_TESTS):
-            item.add_marker(pytest.mark.in_postgres_pass)
     # Playwright's sync API keeps an event loop running in the main thread while a
     # browser module runs: async tests go first (each parallel process also closes
     # its browser at the end of the module).

@@ -13,13 +13,8 @@ import pytest
 
 from tests.harness import ROOT
 
-# The benchmarks choose their own databases and channel layers, so one pass runs
-# them: the PostgreSQL + Redis one, which has less else to do.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.same_on_every_backend,
-    pytest.mark.in_postgres_pass,
-]
+# The benchmarks choose their own databases and channel layers.
+pytestmark = [pytest.mark.slow, pytest.mark.same_on_every_backend]
 
 
 def run_bench(*args: str) -> str:
