@@ -67,6 +67,18 @@ ensure_openssl() {
   fi
 }
 
+again_alone() {
+  # Runs a pass's failed tests again in one process; on success, notes them as
+  # flaky. Arguments: the pass's pytest cache, then its pytest command.
+  local cache=$1
+  shift
+  echo "== Failed under load, run again alone =="
+  "$PY" -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))))' \
+    "$cache/v/cache/lastfailed" | tee artifacts/failed-under-load.txt
+  "$@" --last-failed --last-failed-no-failures none || return
+  cat artifacts/failed-under-load.txt >>artifacts/flaky-under-load.txt
+}
+
 serve() {
   ensure_python requirements.txt
   export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
@@ -113,16 +125,18 @@ run_tests() {
   # test module whole in one): TEST_PROCESSES for the SQLite pass and
   # TEST_PROCESSES_POSTGRES for the other (0 runs a pass in one process). The
   # PostgreSQL + Redis pass's report follows the SQLite pass's.
-  local sqlite_split=(-n "${TEST_PROCESSES:-3}" --dist loadfile)
-  local postgres_split=(-n "${TEST_PROCESSES_POSTGRES:-2}" --dist loadfile)
-  local postgres_log=artifacts/postgres-redis-pass.log
-
+  local sqlite_run=(env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest
+    -o cache_dir=.pytest_cache/sqlite)
   # Tests marked same_on_every_backend run once, in the SQLite pass: the browser
   # tests (the page is the same whatever database serves it), the Live library
   # (no Django in it), and what sets up its own database (benchmarks, settings).
-  DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}" \
-  REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}" \
-    "$PY" -m pytest "${postgres_split[@]}" -m "not same_on_every_backend" "$@" \
+  local postgres_run=(env
+    "DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/continuum}"
+    "REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
+    "$PY" -m pytest -o cache_dir=.pytest_cache/postgres -m "not same_on_every_backend")
+  local postgres_log=artifacts/postgres-redis-pass.log
+
+  "${postgres_run[@]}" -n "${TEST_PROCESSES_POSTGRES:-2}" --dist loadfile "$@" \
     >"$postgres_log" 2>&1 &
   local postgres_pid=$!
   # Expanded now: the trap runs after this function's locals are gone.
@@ -130,14 +144,28 @@ run_tests() {
 
   echo "== Suite on SQLite with the in-memory channel layer =="
   local sqlite_status=0
-  env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${sqlite_split[@]}" "$@" \
-    || sqlite_status=$?
+  "${sqlite_run[@]}" -n "${TEST_PROCESSES:-3}" --dist loadfile "$@" || sqlite_status=$?
 
   local postgres_status=0
   wait "$postgres_pid" || postgres_status=$?
-  [ "$postgres_status" -eq 5 ] && postgres_status=0  # 5: nothing left to run
   echo "== Suite on PostgreSQL with the Redis channel layer (what depends on them) =="
   cat "$postgres_log"
+
+  # A test that failed under the load of both passes runs once more, alone, on
+  # the machine they left quiet: one that fails again fails the command, and one
+  # that passes then is named as flaky under load (artifacts/flaky-under-load.txt).
+  : >artifacts/flaky-under-load.txt
+  if [ "$sqlite_status" -eq 1 ]; then
+    again_alone .pytest_cache/sqlite "${sqlite_run[@]}" "$@" && sqlite_status=0
+  fi
+  if [ "$postgres_status" -eq 1 ]; then
+    again_alone .pytest_cache/postgres "${postgres_run[@]}" "$@" && postgres_status=0
+  fi
+  [ "$postgres_status" -eq 5 ] && postgres_status=0  # 5: nothing left to run
+  if [ -s artifacts/flaky-under-load.txt ]; then
+    echo "Flaky under load (failed beside the other tests, passed alone):"
+    cat artifacts/flaky-under-load.txt
+  fi
   if [ "$sqlite_status" -ne 0 ] || [ "$postgres_status" -ne 0 ]; then
     echo "Failed: SQLite pass exit $sqlite_status, PostgreSQL + Redis pass exit $postgres_status" >&2
     return 1
