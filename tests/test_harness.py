@@ -30,16 +30,16 @@ def test_a_worker_whose_port_another_server_took_is_not_taken_for_serving(tmp_pa
     threading.Thread(target=other.serve_forever, daemon=True).start()
     port = other.server_address[1]
     log_path = tmp_path / "daphne.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", *daphne_args(port)],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = Worker(port=port, process=process, log_path=log_path)
     try:
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", *daphne_args(port)],
-                cwd=ROOT,
-                env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        worker = Worker(port=port, process=process, log_path=log_path)
         with pytest.raises(PortTaken):
             worker.wait_until_serving()
     finally:
